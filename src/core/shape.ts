@@ -1,0 +1,77 @@
+/**
+ * Shapes and NumPy broadcasting. A shape is a frozen array of non-negative
+ * integers; `[]` is a scalar. Broadcasting aligns shapes on the right; each pair
+ * of dimensions must be equal or one of them 1.
+ */
+import { TensorError, fmtShape } from './errors.js'
+
+/** A tensor's dimensions, outermost first. @since 0.1.0 */
+export type Shape = readonly number[]
+
+/** Number of elements of a shape (1 for a scalar). @internal */
+export const sizeOf = (shape: Shape): number => {
+  let n = 1
+  for (const d of shape) n *= d
+  return n
+}
+
+/** Row-major strides of a shape. @internal */
+export const stridesOf = (shape: Shape): number[] => {
+  const s = new Array<number>(shape.length)
+  let acc = 1
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc
+    acc *= shape[i]!
+  }
+  return s
+}
+
+/** Whether two shapes are equal. @internal */
+export const shapeEq = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i])
+
+/** Checks that `shape` is a list of non-negative integers; returns it frozen. @internal */
+export const checkShape = (op: string, shape: readonly number[]): Shape => {
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) throw new TensorError(op, `bad shape ${fmtShape(shape)}: dimensions must be non-negative integers`)
+  }
+  return Object.freeze(shape.slice())
+}
+
+/**
+ * The broadcast of two shapes under NumPy rules.
+ *
+ * @example
+ * import { broadcastShapes } from 'grad-ts'
+ * console.assert(broadcastShapes([2, 1, 3], [4, 1]).join() === '2,4,3')
+ * @since 0.1.0
+ */
+export const broadcastShapes = (a: Shape, b: Shape, op = 'broadcast'): Shape => {
+  const n = Math.max(a.length, b.length)
+  const out = new Array<number>(n)
+  for (let i = 0; i < n; i++) {
+    const da = a[a.length - n + i] ?? 1
+    const db = b[b.length - n + i] ?? 1
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new TensorError(op, `${fmtShape(a)} and ${fmtShape(b)} do not broadcast: dimension ${da} ≠ ${db}`)
+    }
+    out[i] = da === 1 ? db : da
+  }
+  return Object.freeze(out)
+}
+
+/** Normalises an axis (negative counts from the end) for a tensor of rank `r`. @internal */
+export const normAxis = (op: string, axis: number, r: number): number => {
+  if (!Number.isInteger(axis) || axis < -r || axis >= r) {
+    throw new TensorError(op, `axis ${axis} is out of range for rank ${r}`)
+  }
+  return axis < 0 ? axis + r : axis
+}
+
+/** Normalises an axis list (undefined = all axes); sorted, without repeats. @internal */
+export const normAxes = (op: string, axes: number | readonly number[] | undefined, r: number): number[] => {
+  if (axes === undefined) return Array.from({ length: r }, (_, i) => i)
+  const list = typeof axes === 'number' ? [axes] : axes
+  const out = list.map((a) => normAxis(op, a, r)).sort((x, y) => x - y)
+  for (let i = 1; i < out.length; i++) if (out[i] === out[i - 1]) throw new TensorError(op, `axis ${out[i]} is repeated`)
+  return out
+}

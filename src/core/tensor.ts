@@ -1,0 +1,306 @@
+/**
+ * The immutable tensor. A tensor is a shape, a dtype and a typed-array buffer
+ * that is never written after the tensor is made: kernels write only into the
+ * fresh buffer they are about to wrap, and views such as `reshape` share the
+ * buffer because nobody can change it.
+ *
+ * Inside `grad`/`vjp`/`jvp` a tensor may also carry a tracer (its place in the
+ * graph being differentiated); its buffer still holds the concrete value, so
+ * reading a traced tensor is allowed (control flow on values works).
+ */
+import { type ArrayOf, type DType, type TypedArray, alloc, dtypeOfArray, isDType } from './dtype.js'
+import { TensorError, fmtShape } from './errors.js'
+import { type Shape, checkShape, sizeOf } from './shape.js'
+
+/** A nested array of numbers or booleans, as written in source code. @since 0.1.0 */
+export type NestedArray = number | boolean | readonly NestedArray[]
+/** What `toArray` gives back: numbers (or booleans for bool tensors) nested `rank` deep. @since 0.1.0 */
+export type Nested = number | boolean | Nested[]
+
+/**
+ * The AD layer's view of a traced tensor; opaque to users.
+ * @internal
+ */
+export interface Tracer {
+  /** The transformation (one `grad`/`vjp`/`jvp` call) this tracer belongs to. */
+  readonly main: { readonly id: number }
+  /** The same value one level down (a constant or a tracer of an outer call). */
+  readonly primal: Tensor
+}
+
+/**
+ * An immutable n-dimensional array. Make one with {@link tensor},
+ * {@link fromTypedArray}, {@link zeros}, {@link arange} and friends; combine
+ * them with the functions of this library.
+ *
+ * @example
+ * import { tensor } from 'grad-ts'
+ * const x = tensor([[1, 2], [3, 4]])
+ * console.assert(x.shape.join() === '2,2' && x.dtype === 'float32')
+ * console.assert(x.toArray()[1][0] === 3)
+ * @since 0.1.0
+ */
+export class Tensor {
+  /** Number of elements. */
+  readonly size: number
+  /** @internal */
+  constructor(
+    /** Dimensions, outermost first; frozen. */
+    readonly shape: Shape,
+    /** Element type. */
+    readonly dtype: DType,
+    /** The buffer; never written after construction. @internal */
+    readonly data: TypedArray,
+    /** Present while this tensor takes part in a transformation. @internal */
+    readonly tracer?: Tracer,
+  ) {
+    this.size = data.length
+  }
+
+  /** Number of dimensions. */
+  get rank(): number {
+    return this.shape.length
+  }
+
+  /** A fresh copy of the elements in row-major order. */
+  toTypedArray(): TypedArray {
+    return this.data.slice()
+  }
+
+  /** The elements as nested JavaScript arrays (a number for a scalar). */
+  toArray(): Nested {
+    const { shape, data } = this
+    const bool = this.dtype === 'bool'
+    const build = (dim: number, offset: number, stride: number): Nested => {
+      if (dim === shape.length) return bool ? data[offset] === 1 : data[offset]!
+      const n = shape[dim]!
+      const inner = stride / n
+      const out: Nested[] = new Array<Nested>(n)
+      for (let i = 0; i < n; i++) out[i] = build(dim + 1, offset + i * inner, inner)
+      return out
+    }
+    return build(0, 0, this.size)
+  }
+
+  /** The value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new TensorError('item', `needs exactly one element, got shape ${fmtShape(this.shape)}`)
+    return this.data[0]!
+  }
+
+  /** A readable rendering, like NumPy's: long dimensions are elided. */
+  toString(): string {
+    return show(this)
+  }
+}
+
+const fmtNum = (v: number, dtype: DType): string => {
+  if (dtype === 'bool') return v ? 'true' : 'false'
+  if (dtype === 'int32') return String(v)
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return `${v}.`
+  const a = Math.abs(v)
+  return a !== 0 && (a < 1e-4 || a >= 1e8) ? v.toExponential(4) : String(Number(v.toPrecision(dtype === 'float32' ? 6 : 8)))
+}
+
+/**
+ * A readable rendering of a tensor: its values (long dimensions elided to
+ * three items at each end), dtype and shape.
+ *
+ * @example
+ * import { show, tensor } from 'grad-ts'
+ * console.assert(show(tensor([1, 2.5])) === 'tensor([1., 2.5], float32, [2])')
+ * @since 0.1.0
+ */
+export const show = (t: Tensor, edge = 3): string => {
+  const { shape, data, dtype } = t
+  const cells = Array.from(data, (v) => fmtNum(v, dtype))
+  const width = cells.reduce((w, c) => Math.max(w, c.length), 0)
+  const body = (dim: number, offset: number, stride: number, indent: string): string => {
+    if (dim === shape.length) return shape.length === 0 ? cells[offset]! : cells[offset]!.padStart(width)
+    const n = shape[dim]!
+    const inner = n === 0 ? 0 : stride / n
+    const idx = n > 2 * edge + 1 ? [...Array.from({ length: edge }, (_, i) => i), -1, ...Array.from({ length: edge }, (_, i) => n - edge + i)] : Array.from({ length: n }, (_, i) => i)
+    const parts = idx.map((i) => (i < 0 ? '...' : body(dim + 1, offset + i * inner, inner, indent + ' ')))
+    const sep = dim === shape.length - 1 ? ', ' : `,\n${'\n'.repeat(Math.max(0, shape.length - dim - 2))}${indent} `
+    return `[${parts.join(sep)}]`
+  }
+  const values = shape.length === 0 ? (cells[0] ?? '') : body(0, 0, t.size, '       ')
+  return `tensor(${values.replace(/^ +/, '')}, ${dtype}, ${fmtShape(shape)})`
+}
+
+const inferShape = (x: NestedArray): number[] => {
+  const shape: number[] = []
+  let cur: NestedArray = x
+  while (Array.isArray(cur)) {
+    shape.push(cur.length)
+    if (cur.length === 0) break
+    cur = (cur as readonly NestedArray[])[0]!
+  }
+  return shape
+}
+
+const defaultDType = (x: NestedArray): DType => {
+  let cur: NestedArray = x
+  while (Array.isArray(cur) && cur.length > 0) cur = (cur as readonly NestedArray[])[0]!
+  return typeof cur === 'boolean' ? 'bool' : 'float32'
+}
+
+/**
+ * A tensor from nested arrays of numbers (or booleans). The default dtype is
+ * float32 (bool for booleans). Ragged input is an error that names the path.
+ *
+ * @example
+ * import { tensor } from 'grad-ts'
+ * const labels = tensor([3, 1, 4], 'int32')
+ * console.assert(labels.dtype === 'int32' && labels.shape[0] === 3)
+ * console.assert(tensor(2.5, 'float64').item() === 2.5)
+ * @since 0.1.0
+ */
+export const tensor = (values: NestedArray, dtype: DType = defaultDType(values)): Tensor => {
+  if (!isDType(dtype)) throw new TensorError('tensor', `unknown dtype ${String(dtype)}`)
+  const shape = inferShape(values)
+  const data = alloc(dtype, sizeOf(shape))
+  let k = 0
+  const fill = (x: NestedArray, dim: number, path: string): void => {
+    if (dim === shape.length) {
+      if (typeof x === 'number') {
+        if (dtype === 'int32' && !(Number.isInteger(x) && x >= -2147483648 && x <= 2147483647)) {
+          throw new TensorError('tensor', `${path || 'value'} is ${x}, not an int32`)
+        }
+        data[k++] = x
+      }
+      else if (typeof x === 'boolean') data[k++] = x ? 1 : 0
+      else throw new TensorError('tensor', `ragged nested array: ${path || 'value'} has more nesting than its siblings`)
+      return
+    }
+    if (!Array.isArray(x) || x.length !== shape[dim]) {
+      throw new TensorError('tensor', `ragged nested array: ${path || 'value'} should be an array of length ${shape[dim]}`)
+    }
+    ;(x as readonly NestedArray[]).forEach((v, i) => { fill(v, dim + 1, `${path}[${i}]`) })
+  }
+  fill(values, 0, '')
+  return new Tensor(Object.freeze(shape), dtype, data)
+}
+
+/**
+ * A tensor over a typed array (copied, so later writes to `array` cannot reach
+ * it). The dtype follows the array: Float32Array, Float64Array, Int32Array, or
+ * Uint8Array for bool. The shape defaults to one dimension.
+ *
+ * @example
+ * import { fromTypedArray } from 'grad-ts'
+ * const x = fromTypedArray(new Float64Array([1, 2, 3, 4, 5, 6]), [2, 3])
+ * console.assert(x.dtype === 'float64' && x.shape.join() === '2,3')
+ * @since 0.1.0
+ */
+export const fromTypedArray = (array: TypedArray, shape: readonly number[] = [array.length]): Tensor => {
+  const s = checkShape('fromTypedArray', shape)
+  if (sizeOf(s) !== array.length) {
+    throw new TensorError('fromTypedArray', `shape ${fmtShape(s)} needs ${sizeOf(s)} elements, the array has ${array.length}`)
+  }
+  return new Tensor(s, dtypeOfArray(array), array.slice())
+}
+
+/**
+ * Wraps a buffer the caller has just made and will never touch again.
+ * The kernel seam: every op ends here. No copy.
+ * @internal
+ */
+export const wrap = <D extends DType>(shape: Shape, dtype: D, data: ArrayOf<D>): Tensor => new Tensor(shape, dtype, data)
+
+/**
+ * A tensor of one value repeated over a shape.
+ *
+ * @example
+ * import { full } from 'grad-ts'
+ * console.assert(full([2, 2], 7).toTypedArray().every((v) => v === 7))
+ * @since 0.1.0
+ */
+export const full = (shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor => {
+  const s = checkShape('full', shape)
+  const data = alloc(dtype, sizeOf(s))
+  if (value !== 0) data.fill(value)
+  return new Tensor(s, dtype, data)
+}
+
+/**
+ * A tensor of zeros.
+ *
+ * @example
+ * import { zeros } from 'grad-ts'
+ * console.assert(zeros([3], 'float64').toTypedArray().every((v) => v === 0))
+ * @since 0.1.0
+ */
+export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor => full(shape, 0, dtype)
+
+/**
+ * A tensor of ones.
+ *
+ * @example
+ * import { ones } from 'grad-ts'
+ * console.assert(ones([2, 3]).size === 6)
+ * @since 0.1.0
+ */
+export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor => full(shape, 1, dtype)
+
+/**
+ * Evenly spaced values in `[start, stop)` with a step, like NumPy's `arange`.
+ * With one argument, `arange(n)` is `0, 1, …, n − 1`.
+ *
+ * @example
+ * import { arange } from 'grad-ts'
+ * console.assert(arange(4).toTypedArray().join() === '0,1,2,3')
+ * console.assert(arange(1, 2, 0.25, 'float64').size === 4)
+ * @since 0.1.0
+ */
+export const arange = (start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor => {
+  const [lo, hi] = stop === undefined ? [0, start] : [start, stop]
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !Number.isFinite(step) || step === 0) {
+    throw new TensorError('arange', `needs finite start and stop and a non-zero step, got ${lo}, ${hi}, ${step}`)
+  }
+  const n = Math.max(0, Math.ceil((hi - lo) / step))
+  const data = alloc(dtype, n)
+  for (let i = 0; i < n; i++) data[i] = lo + i * step
+  return new Tensor(Object.freeze([n]), dtype, data)
+}
+
+/**
+ * `num` evenly spaced values from `start` to `stop`, both included.
+ *
+ * @example
+ * import { linspace } from 'grad-ts'
+ * console.assert(linspace(0, 1, 5, 'float64').toTypedArray().join() === '0,0.25,0.5,0.75,1')
+ * @since 0.1.0
+ */
+export const linspace = (start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor => {
+  if (!Number.isSafeInteger(num) || num < 0) throw new TensorError('linspace', `num must be a non-negative integer, got ${num}`)
+  const data = alloc(dtype, num)
+  const step = num > 1 ? (stop - start) / (num - 1) : 0
+  for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step
+  return new Tensor(Object.freeze([num]), dtype, data)
+}
+
+/**
+ * The identity matrix (or an `n × m` matrix with ones on the diagonal).
+ *
+ * @example
+ * import { eye } from 'grad-ts'
+ * console.assert(eye(2).toTypedArray().join() === '1,0,0,1')
+ * @since 0.1.0
+ */
+export const eye = (n: number, m: number = n, dtype: DType = 'float32'): Tensor => {
+  const s = checkShape('eye', [n, m])
+  const data = alloc(dtype, n * m)
+  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1
+  return new Tensor(s, dtype, data)
+}
+
+/**
+ * A scalar (rank-0) tensor.
+ *
+ * @example
+ * import { scalar } from 'grad-ts'
+ * console.assert(scalar(3).rank === 0 && scalar(3).item() === 3)
+ * @since 0.1.0
+ */
+export const scalar = (value: number, dtype: DType = 'float32'): Tensor => full([], value, dtype)

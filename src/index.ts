@@ -1,0 +1,26 @@
+/**
+ * grad-ts — pure, functional reverse-mode automatic differentiation.
+ *
+ * The root module holds tensors, ops and the differentiation transforms;
+ * the other concerns are namespaces: `tree`, `random`, `nn`, `optim`, `io`.
+ */
+export { TensorError } from './core/errors.js'
+export type { DType, FloatDType, TypedArray, ArrayOf } from './core/dtype.js'
+export { type Shape, broadcastShapes } from './core/shape.js'
+export {
+  Tensor,
+  type Nested,
+  type NestedArray,
+  tensor,
+  fromTypedArray,
+  full,
+  zeros,
+  ones,
+  arange,
+  linspace,
+  eye,
+  scalar,
+  show,
+} from './core/tensor.js'
+export * as tree from './tree/index.js'
+export type { Tree, Leaf, MapLeaves } from './tree/index.js'

@@ -1,0 +1,172 @@
+/**
+ * Parameter trees: nested records and arrays whose leaves are tensors, like
+ * JAX's pytrees. A tree's *structure* is everything but its leaves; leaves are
+ * visited in a fixed order — arrays by index, records by their own key order
+ * (the order `Object.keys` gives) — so a gradient comes back with the same
+ * structure and key order as the parameters.
+ *
+ * Data-last combinators (`map(f)(tree)`) compose with `pipe`.
+ */
+import { TensorError } from '../core/errors.js'
+import { Tensor } from '../core/tensor.js'
+
+/** A tensor, or an array or record of trees. @since 0.1.0 */
+export type Tree = Tensor | readonly Tree[] | { readonly [key: string]: Tree }
+
+/** A tree of the same structure as `T` whose leaves are `L`. @since 0.1.0 */
+export type MapLeaves<T, L> = T extends Tensor
+  ? L
+  : T extends readonly unknown[]
+    ? { readonly [K in keyof T]: MapLeaves<T[K], L> }
+    : { readonly [K in keyof T]: MapLeaves<T[K], L> }
+
+/** A leaf with its path (`"layers.0.w"`; `""` for a lone tensor). @since 0.1.0 */
+export interface Leaf {
+  readonly path: string
+  readonly value: Tensor
+}
+
+const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
+  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Tensor) && Object.getPrototypeOf(x) === Object.prototype
+
+const join = (prefix: string, key: string | number): string => (prefix === '' ? String(key) : `${prefix}.${String(key)}`)
+
+const visit = (t: unknown, path: string, out: Leaf[], op: string): void => {
+  if (t instanceof Tensor) out.push({ path, value: t })
+  else if (Array.isArray(t)) (t as readonly unknown[]).forEach((c, i) => { visit(c, join(path, i), out, op) })
+  else if (isRecord(t)) for (const k of Object.keys(t)) visit(t[k], join(path, k), out, op)
+  else throw new TensorError(op, `${path === '' ? 'the tree' : path} is not a tensor, array or plain record (got ${t === null ? 'null' : typeof t})`)
+}
+
+/**
+ * The leaves of a tree in order, each with its path.
+ *
+ * @example
+ * import { tree, zeros } from 'grad-ts'
+ * const leaves = tree.flatten({ layers: [{ w: zeros([2, 2]), b: zeros([2]) }] })
+ * console.assert(leaves.map((l) => l.path).join() === 'layers.0.w,layers.0.b')
+ * @since 0.1.0
+ */
+export const flatten = (t: Tree): readonly Leaf[] => {
+  const out: Leaf[] = []
+  visit(t, '', out, 'tree.flatten')
+  return out
+}
+
+/**
+ * The leaves of a tree in order, without paths.
+ *
+ * @example
+ * import { tree, ones } from 'grad-ts'
+ * console.assert(tree.leaves([ones([1]), { a: ones([2]) }]).length === 2)
+ * @since 0.1.0
+ */
+export const leaves = (t: Tree): readonly Tensor[] => flatten(t).map((l) => l.value)
+
+/**
+ * Rebuilds a tree of the structure of `like` from leaves in flatten order.
+ * Too few or too many leaves is an error.
+ *
+ * @example
+ * import { tree, ones, zeros } from 'grad-ts'
+ * const like = { w: ones([2]), b: ones([1]) }
+ * const t = tree.unflatten(like, [zeros([2]), zeros([1])])
+ * console.assert(t.w.size === 2 && t.b.size === 1)
+ * @since 0.1.0
+ */
+export const unflatten = <T extends Tree, L = Tensor>(like: T, values: readonly L[]): MapLeaves<T, L> => {
+  let i = 0
+  const build = (t: unknown, path: string): unknown => {
+    if (t instanceof Tensor) {
+      if (i >= values.length) throw new TensorError('tree.unflatten', `ran out of leaves at ${path === '' ? 'the root' : path}: got ${values.length}`)
+      return values[i++]
+    }
+    if (Array.isArray(t)) return (t as readonly unknown[]).map((c, k) => build(c, join(path, k)))
+    if (isRecord(t)) {
+      const o: Record<string, unknown> = {}
+      for (const k of Object.keys(t)) o[k] = build(t[k], join(path, k))
+      return o
+    }
+    throw new TensorError('tree.unflatten', `${path === '' ? 'the tree' : path} is not a tensor, array or plain record`)
+  }
+  const out = build(like, '')
+  if (i !== values.length) throw new TensorError('tree.unflatten', `the tree has ${i} leaves, got ${values.length} values`)
+  return out as MapLeaves<T, L>
+}
+
+/**
+ * Applies `f` to every leaf (with its path), keeping the structure.
+ *
+ * @example
+ * import { tree, ones, mul } from 'grad-ts'
+ * const halved = tree.map((x) => mul(x, 0.5))({ w: ones([2]) })
+ * console.assert(halved.w.toTypedArray()[0] === 0.5)
+ * @since 0.1.0
+ */
+export const map =
+  (f: (leaf: Tensor, path: string) => Tensor) =>
+  <T extends Tree>(t: T): T =>
+    unflatten(t, flatten(t).map((l) => f(l.value, l.path)))
+
+/**
+ * Combines two trees of the same structure leaf by leaf. Different structures
+ * (paths) are an error naming the first difference.
+ *
+ * @example
+ * import { tree, ones, add } from 'grad-ts'
+ * const s = tree.zipWith(add)({ w: ones([2]) }, { w: ones([2]) })
+ * console.assert(s.w.toTypedArray()[1] === 2)
+ * @since 0.1.0
+ */
+export const zipWith =
+  (f: (a: Tensor, b: Tensor, path: string) => Tensor) =>
+  <T extends Tree>(a: T, b: T): T => {
+    const la = flatten(a)
+    const lb = flatten(b)
+    la.forEach((l, i) => {
+      if (lb[i]?.path !== l.path) throw new TensorError('tree.zipWith', `structures differ at ${l.path || 'the root'} (other tree has ${lb[i]?.path ?? 'no leaf'} there)`)
+    })
+    if (la.length !== lb.length) throw new TensorError('tree.zipWith', `structures differ: ${la.length} leaves vs ${lb.length}`)
+    return unflatten(a, la.map((l, i) => f(l.value, lb[i]!.value, l.path)))
+  }
+
+/**
+ * Number of leaves, or with `'elements'` the total number of tensor elements.
+ *
+ * @example
+ * import { tree, zeros } from 'grad-ts'
+ * const p = { w: zeros([3, 4]), b: zeros([4]) }
+ * console.assert(tree.count(p) === 2 && tree.count(p, 'elements') === 16)
+ * @since 0.1.0
+ */
+export const count = (t: Tree, what: 'leaves' | 'elements' = 'leaves'): number =>
+  what === 'leaves' ? flatten(t).length : flatten(t).reduce((n, l) => n + l.value.size, 0)
+
+/**
+ * The leaf at a path, or `undefined`.
+ *
+ * @example
+ * import { tree, zeros } from 'grad-ts'
+ * console.assert(tree.get('layers.0.w')({ layers: [{ w: zeros([5]) }] })?.size === 5)
+ * @since 0.1.0
+ */
+export const get =
+  (path: string) =>
+  (t: Tree): Tensor | undefined =>
+    flatten(t).find((l) => l.path === path)?.value
+
+/**
+ * Applies `f` only to the leaves whose path satisfies `select` (a predicate or
+ * a regular expression); others pass through unchanged.
+ *
+ * @example
+ * import { tree, ones, mul } from 'grad-ts'
+ * const p = { w: ones([2]), b: ones([2]) }
+ * const q = tree.mapWhere(/(^|\.)w$/, (x) => mul(x, 3))(p)
+ * console.assert(q.w.toTypedArray()[0] === 3 && q.b.toTypedArray()[0] === 1)
+ * @since 0.1.0
+ */
+export const mapWhere = (select: RegExp | ((path: string, leaf: Tensor) => boolean), f: (leaf: Tensor, path: string) => Tensor) => {
+  const pick = typeof select === 'function' ? select : (path: string) => select.test(path)
+  return map((leaf, path) => (pick(path, leaf) ? f(leaf, path) : leaf))
+}
