@@ -22,5 +22,6 @@ export {
   scalar,
   show,
 } from './core/tensor.js'
+export * from './ad/index.js'
 export * as tree from './tree/index.js'
 export type { Tree, Leaf, MapLeaves } from './tree/index.js'

@@ -8,7 +8,7 @@
  * graph being differentiated); its buffer still holds the concrete value, so
  * reading a traced tensor is allowed (control flow on values works).
  */
-import { type ArrayOf, type DType, type TypedArray, alloc, dtypeOfArray, isDType } from './dtype.js'
+import { type DType, type TypedArray, alloc, dtypeOfArray, isDType } from './dtype.js'
 import { TensorError, fmtShape } from './errors.js'
 import { type Shape, checkShape, sizeOf } from './shape.js'
 
@@ -206,7 +206,7 @@ export const fromTypedArray = (array: TypedArray, shape: readonly number[] = [ar
  * The kernel seam: every op ends here. No copy.
  * @internal
  */
-export const wrap = <D extends DType>(shape: Shape, dtype: D, data: ArrayOf<D>): Tensor => new Tensor(shape, dtype, data)
+export const wrap = (shape: Shape, dtype: DType, data: TypedArray): Tensor => new Tensor(shape, dtype, data)
 
 /**
  * A tensor of one value repeated over a shape.

@@ -74,7 +74,9 @@ export const leaves = (t: Tree): readonly Tensor[] => flatten(t).map((l) => l.va
  * console.assert(t.w.size === 2 && t.b.size === 1)
  * @since 0.1.0
  */
-export const unflatten = <T extends Tree, L = Tensor>(like: T, values: readonly L[]): MapLeaves<T, L> => {
+export const unflatten = <T extends Tree, L = Tensor>(like: T, values: readonly L[]): MapLeaves<T, L> => rebuild(like, values) as MapLeaves<T, L>
+
+const rebuild = (like: Tree, values: readonly unknown[]): unknown => {
   let i = 0
   const build = (t: unknown, path: string): unknown => {
     if (t instanceof Tensor) {
@@ -91,7 +93,7 @@ export const unflatten = <T extends Tree, L = Tensor>(like: T, values: readonly 
   }
   const out = build(like, '')
   if (i !== values.length) throw new TensorError('tree.unflatten', `the tree has ${i} leaves, got ${values.length} values`)
-  return out as MapLeaves<T, L>
+  return out
 }
 
 /**
@@ -106,7 +108,7 @@ export const unflatten = <T extends Tree, L = Tensor>(like: T, values: readonly 
 export const map =
   (f: (leaf: Tensor, path: string) => Tensor) =>
   <T extends Tree>(t: T): T =>
-    unflatten(t, flatten(t).map((l) => f(l.value, l.path)))
+    rebuild(t, flatten(t).map((l) => f(l.value, l.path))) as T
 
 /**
  * Combines two trees of the same structure leaf by leaf. Different structures
@@ -127,7 +129,7 @@ export const zipWith =
       if (lb[i]?.path !== l.path) throw new TensorError('tree.zipWith', `structures differ at ${l.path || 'the root'} (other tree has ${lb[i]?.path ?? 'no leaf'} there)`)
     })
     if (la.length !== lb.length) throw new TensorError('tree.zipWith', `structures differ: ${la.length} leaves vs ${lb.length}`)
-    return unflatten(a, la.map((l, i) => f(l.value, lb[i]!.value, l.path)))
+    return rebuild(a, la.map((l, i) => f(l.value, lb[i]!.value, l.path))) as T
   }
 
 /**

@@ -1,0 +1,15 @@
+/** The op surface and the transforms, re-exported by the package root. */
+export type { TensorLike } from './ops/elementwise.js'
+export {
+  neg, exp, log, log1p, sqrt, abs, sign, tanh, sigmoid, relu,
+  add, sub, mul, div, pow, maximum, minimum,
+  equal, notEqual, less, lessEqual, greater, greaterEqual,
+  where, cast, stopGradient,
+} from './ops/elementwise.js'
+export { type ReduceOptions, sum, max, min, argmax, argmin } from './ops/reduce.js'
+export { reshape, transpose, broadcastTo, sumTo, slice, pad, concat, gather, scatterAdd, expandDims, squeeze } from './ops/shape.js'
+export { type MatmulOptions, matmul } from './ops/matmul.js'
+export { mean, square, logSumExp, logSoftmax, softmax, oneHot, softmaxCrossEntropy, mse, clip, norm } from './ops/composite.js'
+export { vjp, grad, valueAndGrad, jvp, hvp } from './transforms.js'
+export { type Graph, type GraphNode, trace, showGraph, toDot } from './graph.js'
+export type { Primitive, Ctx, VjpRule, JvpRule } from './prim.js'
