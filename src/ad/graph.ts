@@ -37,13 +37,13 @@ export interface Graph {
  * Records the graph of `f` at `args` as a value. Only ops that depend on the
  * inputs are nodes; other tensors they read appear as `const` nodes.
  * @example
- * import { trace, add, mul, tensor } from 'grad-ts'
- * const g = trace((x) => add(mul(x, x), 1))(tensor([1, 2]))
- * console.assert(g.nodes.map((n) => n.op).join() === 'input,const,mul,add')
+ * import { trace, add, mul, tensor, type Tensor } from 'grad-ts'
+ * const g = trace((x: Tensor) => add(mul(x, x), 1))(tensor([1, 2]))
+ * console.assert(g.nodes.map((n) => n.op).join() === 'input,mul,const,add')
  * @since 0.1.0
  */
 export const trace =
-  <P extends Tree>(f: (args: P) => Tree) =>
+  <P extends Tree = Tensor>(f: (args: P) => Tree) =>
   (args: P): Graph => {
     let outs: readonly (Node | null)[] = []
     let outLabels: readonly string[] = []
@@ -107,8 +107,8 @@ const describe = (n: GraphNode): string => `${n.op}${n.params === '' ? '' : `[${
 /**
  * A text listing of a graph, one node a line: `%3 = add %1 %2 : float32[2]`.
  * @example
- * import { trace, showGraph, exp, tensor } from 'grad-ts'
- * console.assert(showGraph(trace(exp)(tensor([0]))).includes('%1 = exp %0 : float32[1]'))
+ * import { trace, showGraph, exp, tensor, type Tensor } from 'grad-ts'
+ * console.assert(showGraph(trace((x: Tensor) => exp(x))(tensor([0]))).includes('%1 = exp %0 : float32[1]'))
  * @since 0.1.0
  */
 export const showGraph = (g: Graph): string =>
@@ -124,8 +124,8 @@ export const showGraph = (g: Graph): string =>
  * The graph in Graphviz DOT: inputs as ellipses, constants as notes, outputs
  * double-circled.
  * @example
- * import { trace, toDot, exp, tensor } from 'grad-ts'
- * console.assert(toDot(trace(exp)(tensor([0]))).startsWith('digraph'))
+ * import { trace, toDot, exp, tensor, type Tensor } from 'grad-ts'
+ * console.assert(toDot(trace((x: Tensor) => exp(x))(tensor([0]))).startsWith('digraph'))
  * @since 0.1.0
  */
 export const toDot = (g: Graph): string => {

@@ -13,7 +13,7 @@ import { isFloat } from '../core/dtype.js'
 import { TensorError, fmtShape } from '../core/errors.js'
 import { shapeEq } from '../core/shape.js'
 import { Tensor, ones, zeros } from '../core/tensor.js'
-import { type Tree, flatten, unflatten } from '../tree/index.js'
+import { type Tree, flatten, rebuild } from '../tree/index.js'
 import { vjpRule } from './prim.js'
 import { add } from './ops/elementwise.js'
 import { type JvpTracer, MainTrace, type Node, type VjpTracer, checkRuleOutput, inputNode, traced, tracerOf } from './trace.js'
@@ -91,11 +91,11 @@ export const vjp = <P extends Tree, Y extends Tree>(f: (primals: P) => Y, primal
   const xs = floatLeaves('vjp', primals, 'input')
   const main = new MainTrace('vjp')
   const ins = xs.map((x) => inputNode(main, x))
-  const args = unflatten(primals, xs.map((x, i) => traced(x, { main, primal: x, node: ins[i]! }))) as unknown as P
+  const args = rebuild(primals, xs.map((x, i) => traced(x, { main, primal: x, node: ins[i]! }))) as P
   const y = within(main, () => f(args))
   const ys = flatten(y)
   const outs = ys.map(({ value }) => (tracerOf(value, main) as VjpTracer | undefined)?.node ?? null)
-  const value = unflatten(y, ys.map(({ value }) => tracerOf(value, main)?.primal ?? value)) as unknown as Y
+  const value = rebuild(y, ys.map(({ value }) => tracerOf(value, main)?.primal ?? value)) as Y
   const pullback = (cotangent: Y): P => {
     const cs = flatten(cotangent)
     if (cs.length !== ys.length) throw new TensorError('vjp', `the cotangent has ${cs.length} leaves, the output ${ys.length}`)
@@ -105,7 +105,7 @@ export const vjp = <P extends Tree, Y extends Tree>(f: (primals: P) => Y, primal
         throw new TensorError('vjp', `cotangent ${c.path || '(root)'} is ${c.value.dtype}${fmtShape(c.value.shape)}, the output ${o.path || '(root)'} is ${o.value.dtype}${fmtShape(o.value.shape)}`)
       }
     })
-    return unflatten(primals, backward(outs, cs.map((c) => c.value), ins))
+    return rebuild(primals, backward(outs, cs.map((c) => c.value), ins)) as P
   }
   return [value, pullback]
 }
@@ -128,7 +128,7 @@ const scalarOutput = (op: string, y: unknown): Tensor => {
  * @since 0.1.0
  */
 export const valueAndGrad =
-  <P extends Tree, R extends readonly unknown[]>(f: (params: P, ...rest: R) => Tensor) =>
+  <P extends Tree = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor) =>
   (params: P, ...rest: R): readonly [Tensor, P] => {
     const [y, pullback] = vjp((p: P) => scalarOutput('grad', f(p, ...rest)), params)
     return [y, pullback(ones([], y.dtype))]
@@ -145,7 +145,7 @@ export const valueAndGrad =
  * @since 0.1.0
  */
 export const grad =
-  <P extends Tree, R extends readonly unknown[]>(f: (params: P, ...rest: R) => Tensor) =>
+  <P extends Tree = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor) =>
   (params: P, ...rest: R): P =>
     valueAndGrad(f)(params, ...rest)[1]
 
@@ -170,11 +170,11 @@ export const jvp = <P extends Tree, Y extends Tree>(f: (primals: P) => Y, primal
     }
   })
   const main = new MainTrace('jvp')
-  const args = unflatten(primals, xs.map((x, i) => traced(x, { main, primal: x, tangent: ts[i]!.value }))) as unknown as P
+  const args = rebuild(primals, xs.map((x, i) => traced(x, { main, primal: x, tangent: ts[i]!.value }))) as P
   const y = within(main, () => f(args))
   const ys = flatten(y).map(({ value }) => value)
-  const value = unflatten(y, ys.map((v) => tracerOf(v, main)?.primal ?? v)) as unknown as Y
-  const tangent = unflatten(y, ys.map((v) => (tracerOf(v, main) as JvpTracer | undefined)?.tangent ?? zeros(v.shape, v.dtype))) as unknown as Y
+  const value = rebuild(y, ys.map((v) => tracerOf(v, main)?.primal ?? v)) as Y
+  const tangent = rebuild(y, ys.map((v) => (tracerOf(v, main) as JvpTracer | undefined)?.tangent ?? zeros(v.shape, v.dtype))) as Y
   return [value, tangent]
 }
 
@@ -188,6 +188,6 @@ export const jvp = <P extends Tree, Y extends Tree>(f: (primals: P) => Y, primal
  * @since 0.1.0
  */
 export const hvp =
-  <P extends Tree, R extends readonly unknown[]>(f: (params: P, ...rest: R) => Tensor) =>
+  <P extends Tree = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor) =>
   (params: P, v: P, ...rest: R): P =>
     jvp((p: P) => grad(f)(p, ...rest), params, v)[1]

@@ -37,7 +37,7 @@ export interface Tracer {
  * import { tensor } from 'grad-ts'
  * const x = tensor([[1, 2], [3, 4]])
  * console.assert(x.shape.join() === '2,2' && x.dtype === 'float32')
- * console.assert(x.toArray()[1][0] === 3)
+ * console.assert(x.toTypedArray()[2] === 3 && x.toString().startsWith('tensor('))
  * @since 0.1.0
  */
 export class Tensor {
@@ -108,7 +108,7 @@ const fmtNum = (v: number, dtype: DType): string => {
  *
  * @example
  * import { show, tensor } from 'grad-ts'
- * console.assert(show(tensor([1, 2.5])) === 'tensor([1., 2.5], float32, [2])')
+ * console.assert(show(tensor([1, 2.5])) === 'tensor([ 1., 2.5], float32, [2])')
  * @since 0.1.0
  */
 export const show = (t: Tensor, edge = 3): string => {

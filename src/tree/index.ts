@@ -76,7 +76,8 @@ export const leaves = (t: Tree): readonly Tensor[] => flatten(t).map((l) => l.va
  */
 export const unflatten = <T extends Tree, L = Tensor>(like: T, values: readonly L[]): MapLeaves<T, L> => rebuild(like, values) as MapLeaves<T, L>
 
-const rebuild = (like: Tree, values: readonly unknown[]): unknown => {
+/** `unflatten` without the type-level mapping, for generic callers. @internal */
+export const rebuild = (like: Tree, values: readonly unknown[]): unknown => {
   let i = 0
   const build = (t: unknown, path: string): unknown => {
     if (t instanceof Tensor) {

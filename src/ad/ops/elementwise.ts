@@ -80,7 +80,7 @@ export const exp = (x: TensorLike): Tensor => bind(expP, [floatUnary(x)], undefi
  * @since 0.1.0 */
 export const log = (x: TensorLike): Tensor => bind(logP, [floatUnary(x)], undefined)
 /** `log(1 + x)`, accurate for small x. @example import { log1p, tensor } from 'grad-ts'
- * console.assert(log1p(tensor(1e-10, 'float64')).item() === 1e-10)
+ * console.assert(log1p(tensor(1e-10, 'float64')).item() === Math.log1p(1e-10))
  * @since 0.1.0 */
 export const log1p = (x: TensorLike): Tensor => bind(log1pP, [floatUnary(x)], undefined)
 /** Square root. @example import { sqrt } from 'grad-ts'
@@ -193,27 +193,27 @@ const compare = (p: typeof eqP) => (a: TensorLike, b: TensorLike): Tensor => {
   return bind(p, [x, y], undefined)
 }
 /** `a = b` elementwise, as a bool tensor. @example import { equal, tensor } from 'grad-ts'
- * console.assert(equal(tensor([1, 2]), 2).toArray().join() === 'false,true')
+ * console.assert(equal(tensor([1, 2]), 2).toTypedArray().join() === '0,1')
  * @since 0.1.0 */
 export const equal = compare(eqP)
 /** `a ≠ b` elementwise, as a bool tensor. @example import { notEqual, tensor } from 'grad-ts'
- * console.assert(notEqual(tensor([1, 2]), 2).toArray().join() === 'true,false')
+ * console.assert(notEqual(tensor([1, 2]), 2).toTypedArray().join() === '1,0')
  * @since 0.1.0 */
 export const notEqual = compare(neP)
 /** `a < b` elementwise, as a bool tensor. @example import { less, tensor } from 'grad-ts'
- * console.assert(less(tensor([1, 2]), 2).toArray().join() === 'true,false')
+ * console.assert(less(tensor([1, 2]), 2).toTypedArray().join() === '1,0')
  * @since 0.1.0 */
 export const less = compare(ltP)
 /** `a ≤ b` elementwise, as a bool tensor. @example import { lessEqual, tensor } from 'grad-ts'
- * console.assert(lessEqual(tensor([1, 2]), 2).toArray().join() === 'true,true')
+ * console.assert(lessEqual(tensor([1, 2]), 2).toTypedArray().join() === '1,1')
  * @since 0.1.0 */
 export const lessEqual = compare(leP)
 /** `a > b` elementwise, as a bool tensor. @example import { greater, tensor } from 'grad-ts'
- * console.assert(greater(tensor([1, 2]), 1).toArray().join() === 'false,true')
+ * console.assert(greater(tensor([1, 2]), 1).toTypedArray().join() === '0,1')
  * @since 0.1.0 */
 export const greater = compare(gtP)
 /** `a ≥ b` elementwise, as a bool tensor. @example import { greaterEqual, tensor } from 'grad-ts'
- * console.assert(greaterEqual(tensor([1, 2]), 2).toArray().join() === 'false,true')
+ * console.assert(greaterEqual(tensor([1, 2]), 2).toTypedArray().join() === '0,1')
  * @since 0.1.0 */
 export const greaterEqual = compare(geP)
 
