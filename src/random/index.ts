@@ -1,0 +1,41 @@
+/**
+ * Explicit randomness: JAX-compatible keys (threefry2x32, partitionable
+ * mode), samplers that take a key, and the `Random` effect that threads keys
+ * for you. Imported as the `random` namespace of grad-ts.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const [next, sub] = random.split(random.key(0))
+ * const mask = random.bernoulli(sub!, 0.8, [4])
+ * console.assert(mask.dtype === 'bool' && random.isKey(next))
+ * @since 0.1.0
+ */
+export { threefry2x32 } from './threefry.js'
+export { type Key, isKey, key, keyData, wrapKeyData, keyEq, split, foldIn, checkKeyReuse } from './key.js'
+export { type UniformOptions, bits, uniform, normal, bernoulli } from './sample.js'
+export {
+  type Random,
+  URI,
+  of,
+  map,
+  ap,
+  chain,
+  flatMap,
+  run,
+  evaluate,
+  execute,
+  Functor,
+  Apply,
+  Applicative,
+  Chain,
+  Monad,
+  sequenceT,
+  sequenceS,
+  traverseArray,
+  traverseRecord,
+  keyR,
+  bitsR,
+  uniformR,
+  normalR,
+  bernoulliR,
+} from './random.js'

@@ -1,0 +1,198 @@
+/**
+ * Keys: immutable pairs of uint32 words, and the two ways to derive new keys,
+ * `split` and `foldIn`, following JAX's threefry2x32 implementation under its
+ * default `jax_threefry_partitionable = True` (jax ≥ 0.5.0):
+ *
+ * - `split(k, n)[i] = threefry2x32(k, (hi(i), lo(i)))`, the 64-bit index `i`
+ *   split in two words, so `split(k, n)[i] = foldIn(k, i)` for every `n`;
+ * - `foldIn(k, d) = threefry2x32(k, (0, d))` for a 32-bit `d`.
+ *
+ * A key is consumed by exactly one of `split`, `foldIn`, `bits`, `uniform`,
+ * `bernoulli`, `normal`; {@link checkKeyReuse} turns a second use into an error.
+ */
+import type { Eq } from 'fp-ts/lib/Eq.js'
+import { TensorError } from '../core/errors.js'
+import { threefryInto, threefryIota } from './threefry.js'
+
+declare const keyBrand: unique symbol
+
+/**
+ * A PRNG key: a frozen pair of uint32 words `[k0, k1]`, branded so that a plain
+ * array is not a key. Make one with {@link key}, {@link split}, {@link foldIn}
+ * or {@link wrapKeyData}; read its words with {@link keyData}.
+ * @since 0.1.0
+ */
+export type Key = readonly [number, number] & { readonly [keyBrand]: 'grad-ts/Key' }
+
+const isWord = (w: unknown): w is number => typeof w === 'number' && Number.isInteger(w) && w >= 0 && w <= 0xffffffff
+
+const make = (k0: number, k1: number): Key => Object.freeze([k0 >>> 0, k1 >>> 0] as [number, number]) as Key
+
+/**
+ * Whether a value is a key made by this module (a frozen pair of uint32 words).
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * console.assert(random.isKey(random.key(0)) && !random.isKey([0, 0]))
+ * @since 0.1.0
+ */
+export const isKey = (u: unknown): u is Key =>
+  Array.isArray(u) && Object.isFrozen(u) && u.length === 2 && isWord(u[0]) && isWord(u[1])
+
+let consumed: WeakSet<object> | undefined
+
+/** Checks that `k` is a key and, inside {@link checkKeyReuse}, marks it used. @internal */
+export const consume = (op: string, k: Key): Key => {
+  if (!isKey(k)) throw new TensorError(op, `expected a Key (from random.key, split or foldIn), got ${describe(k)}`)
+  if (consumed !== undefined) {
+    if (consumed.has(k)) throw new TensorError(op, `key [${k[0]}, ${k[1]}] was already consumed; split it instead of reusing it`)
+    consumed.add(k)
+  }
+  return k
+}
+
+const describe = (u: unknown): string => (Array.isArray(u) ? `an array of length ${u.length}${Object.isFrozen(u) ? '' : ' (not a frozen Key)'}` : u === null ? 'null' : typeof u)
+
+/**
+ * Runs `thunk` with the key-reuse checker on (JAX's `jax.debug_key_reuse` is
+ * the model): inside it, a key given to a second consuming function throws a
+ * TensorError. Off by default; scoped to the synchronous extent of `thunk`;
+ * nested calls share one record. The `Random` effect never reuses a key, so
+ * running a `Random` program under the checker only flags keys you reuse by hand.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const k = random.key(0)
+ * let threw = false
+ * random.checkKeyReuse(() => {
+ *   random.uniform(k, [2])
+ *   try { random.normal(k, [2]) } catch { threw = true }
+ * })
+ * console.assert(threw)
+ * @since 0.1.0
+ */
+export const checkKeyReuse = <A>(thunk: () => A): A => {
+  const previous = consumed
+  consumed = previous ?? new WeakSet()
+  try {
+    return thunk()
+  } finally {
+    consumed = previous
+  }
+}
+
+/**
+ * A key from an integer seed, as `jax.random.key(seed)` (threefry2x32): the seed
+ * is read as a 64-bit two's-complement integer and `k0` holds its high 32 bits,
+ * `k1` its low 32 bits. So `key(0)` is `[0, 0]`, `key(2 ** 32 + 5)` is `[1, 5]`
+ * and `key(-1)` is `[0xffffffff, 0xffffffff]` — JAX's result with
+ * `jax_enable_x64=True`. (JAX's default 32-bit mode first truncates the seed to
+ * int32 and gives `[0, seed mod 2^32]`; both modes agree for `0 ≤ seed < 2^32`.)
+ * Any safe integer is accepted; anything else is a TensorError.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * console.assert(random.keyData(random.key(42)).join() === '0,42')
+ * console.assert(random.keyData(random.key(-3)).join() === '4294967295,4294967293')
+ * @since 0.1.0
+ */
+export const key = (seed: number): Key => {
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
+    throw new TensorError('key', `seed must be a safe integer (|seed| < 2^53), got ${String(seed)}`)
+  }
+  return make(Math.floor(seed / 4294967296), seed)
+}
+
+/**
+ * The two uint32 words of a key, as `jax.random.key_data`: use it to save a
+ * key or compare it with JAX.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const [k0, k1] = random.keyData(random.key(7))
+ * console.assert(k0 === 0 && k1 === 7)
+ * @since 0.1.0
+ */
+export const keyData = (k: Key): [number, number] => {
+  if (!isKey(k)) throw new TensorError('keyData', `expected a Key, got ${describe(k)}`)
+  return [k[0], k[1]]
+}
+
+/**
+ * A key from two uint32 words (a saved key, or `jax.random.key_data` output),
+ * as `jax.random.wrap_key_data`. Words outside `[0, 2^32)` or a length other
+ * than 2 are a TensorError.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const k = random.wrapKeyData([1797259609, 2579123966])
+ * console.assert(random.keyEq.equals(k, random.split(random.key(0))[0]!))
+ * @since 0.1.0
+ */
+export const wrapKeyData = (words: ArrayLike<number>): Key => {
+  if (words.length !== 2 || !isWord(words[0]) || !isWord(words[1])) {
+    throw new TensorError('wrapKeyData', `needs exactly two integers in [0, 2^32), got ${Array.from(words).join(', ')}`)
+  }
+  return make(words[0], words[1])
+}
+
+/**
+ * Equality of keys by their words.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * console.assert(random.keyEq.equals(random.key(3), random.wrapKeyData([0, 3])))
+ * @since 0.1.0
+ */
+export const keyEq: Eq<Key> = { equals: (a, b) => a[0] === b[0] && a[1] === b[1] }
+
+/**
+ * `n` new keys from one (default 2), as `jax.random.split` in partitionable
+ * mode: key `i` is the threefry hash of the counter `(hi(i), lo(i))`, so
+ * `split(k, n)[i]` equals `foldIn(k, i)` and a prefix does not depend on `n`.
+ * The usual idiom is `const [next, sub] = split(k)`.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const [a, b] = random.split(random.key(0))
+ * console.assert(random.keyData(a!).join() === '1797259609,2579123966')
+ * console.assert(random.keyEq.equals(b!, random.foldIn(random.key(0), 1)))
+ * @since 0.1.0
+ */
+export const split = (k: Key, n = 2): readonly Key[] => {
+  if (!Number.isSafeInteger(n) || n < 0) throw new TensorError('split', `n must be a non-negative integer, got ${n}`)
+  consume('split', k)
+  const out: Key[] = []
+  threefryIota(k[0], k[1], n, (y0, y1, _offset, count) => {
+    for (let j = 0; j < count; j++) out.push(make(y0[j]!, y1[j]!))
+  })
+  return Object.freeze(out)
+}
+
+const c0 = new Uint32Array(1)
+const c1 = new Uint32Array(1)
+const o0 = new Uint32Array(1)
+const o1 = new Uint32Array(1)
+
+/**
+ * A new key from a key and a 32-bit integer, as `jax.random.fold_in`: the
+ * threefry hash of the counter `(0, data)`. Use it to derive a key per step or
+ * per example without threading keys. `data` may be any integer in
+ * `[−2^31, 2^32)`; negatives are taken modulo 2^32 (an int32 read as uint32).
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const k = random.key(72)
+ * console.assert(random.keyEq.equals(random.foldIn(k, 2), random.split(k, 3)[2]!))
+ * @since 0.1.0
+ */
+export const foldIn = (k: Key, data: number): Key => {
+  if (!Number.isInteger(data) || data < -2147483648 || data > 0xffffffff) {
+    throw new TensorError('foldIn', `data must be a 32-bit integer in [-2^31, 2^32), got ${data}`)
+  }
+  consume('foldIn', k)
+  c0[0] = 0
+  c1[0] = data >>> 0
+  threefryInto(k[0], k[1], c0, c1, o0, o1, 0, 1)
+  return make(o0[0]!, o1[0]!)
+}
