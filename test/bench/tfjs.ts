@@ -1,0 +1,102 @@
+/**
+ * TensorFlow.js 4.22 as two peers: its pure-JavaScript `cpu` backend and its
+ * WebAssembly backend (XNNPACK, SIMD). In Node the wasm backend runs one thread
+ * (tfjs turns off its threaded build under Node) and loads its .wasm files from
+ * node_modules by file path, so no network is needed.
+ *
+ * Both backends share tfjs's global engine, so every prepared measurement first
+ * makes its own backend current (untimed); tensors never move between backends.
+ * Ops run eagerly and synchronously on both backends: the result is computed when
+ * the op returns, so the clock stops there (reading data back is not timed).
+ */
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import * as tf from '@tensorflow/tfjs'
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+import { type MatmulCase, type MlpInit, type MlpRun, type Peer, type Timed, storedShapes } from './peer.js'
+
+const require = createRequire(import.meta.url)
+setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/')
+// Production mode: no per-op correctness checks, and no "install tfjs-node" banner.
+tf.enableProdMode()
+
+type Backend = 'cpu' | 'wasm'
+
+const use = async (backend: Backend): Promise<void> => {
+  if (tf.getBackend() !== backend) {
+    if (!(await tf.setBackend(backend))) throw new Error(`tfjs: backend ${backend} failed to initialise`)
+    await tf.ready()
+  }
+}
+
+const matmul = async (backend: Backend, c: MatmulCase, a: Float32Array, fresh: () => Float32Array): Promise<Timed> => {
+  await use(backend)
+  const shapes = storedShapes(c)
+  const A = tf.tensor2d(a, shapes.a)
+  const run = async (): Promise<number> => {
+    await use(backend)
+    const B = tf.tensor2d(fresh(), shapes.b)
+    const t0 = performance.now()
+    const C = tf.matMul(A, B, c.transA, c.transB)
+    const t = performance.now() - t0
+    C.dispose()
+    B.dispose()
+    return t
+  }
+  return { run, dispose: () => { A.dispose() } }
+}
+
+const mlp = async (backend: Backend, init: MlpInit): Promise<MlpRun> => {
+  await use(backend)
+  const { sizes, batch } = init
+  const layers = sizes.length - 1
+  const w = init.weights.map((v, l) => tf.variable(tf.tensor2d(v, [sizes[l]!, sizes[l + 1]!])))
+  const b = init.biases.map((v) => tf.variable(tf.tensor1d(v)))
+  const x = tf.tensor2d(init.x, [batch, sizes[0]!])
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(init.labels, 'int32'), sizes[layers]!))
+  // tfjs's momentum: v ← μ·v + g, p ← p − lr·v (the same update as the other peers).
+  const optimizer = tf.train.momentum(init.learningRate, init.momentum)
+  const loss = (): tf.Scalar => {
+    let h: tf.Tensor = x
+    for (let l = 0; l < layers; l++) {
+      const z = tf.add(tf.matMul(h, w[l]!), b[l]!)
+      h = l < layers - 1 ? tf.relu(z) : z
+    }
+    return tf.losses.softmaxCrossEntropy(y, h) // mean over the batch
+  }
+  let last: tf.Scalar | null = null
+  const run = async (): Promise<number> => {
+    await use(backend)
+    const t0 = performance.now()
+    const value = optimizer.minimize(loss, true)
+    const t = performance.now() - t0
+    last?.dispose()
+    last = value
+    return t
+  }
+  return {
+    run,
+    loss: async () => {
+      if (last === null) return NaN
+      const [v] = await last.data()
+      return v ?? NaN
+    },
+    dispose: () => {
+      last?.dispose()
+      optimizer.dispose()
+      tf.dispose([...w, ...b, x, y])
+    },
+  }
+}
+
+const peer = (backend: Backend): Peer => ({
+  name: `tfjs-${backend}`,
+  matmul: (c, a, fresh) => matmul(backend, c, a, fresh),
+  mlp: (init) => mlp(backend, init),
+})
+
+export const tfjsCpu: Peer = peer('cpu')
+export const tfjsWasm: Peer = peer('wasm')
+
+/** Tensors tfjs still holds (for the memory check: it should not grow). */
+export const liveTensors = (): number => tf.memory().numTensors
