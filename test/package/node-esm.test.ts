@@ -26,10 +26,11 @@ describe('the built package under plain Node ESM', () => {
   })
   it.runIf(built)('imports every public entry point', () => {
     const out = runNode(`
-      const entries = ['grad-ts', 'grad-ts/laws']
+      const entries = ['grad-ts', 'grad-ts/laws', 'grad-ts/node']
       for (const e of entries) { const m = await import(e); console.log(e, Object.keys(m).length > 0) }
     `)
     expect(out).toContain('grad-ts true')
     expect(out).toContain('grad-ts/laws true')
+    expect(out).toContain('grad-ts/node true')
   })
 })

@@ -1,0 +1,321 @@
+/**
+ * Codecs for the configs of training with dropout: optimizers, schedules,
+ * the training run itself, and the PRNG key. The TypeScript types are
+ * derived from the codecs (`t.TypeOf`), so the optimizer and training
+ * modules are written against exactly what a config file can contain.
+ *
+ * All records are strict: an unknown key (a typo such as `maxnorm`) is an
+ * error naming the key, not a silently ignored setting.
+ */
+import type { Either } from 'fp-ts/lib/Either.js'
+import * as t from 'io-ts/lib/index.js'
+import { DecayFactor, Keep, NonNegativeNumber, PositiveInt, PositiveNumber, Seed, Uint32 } from './brands.js'
+import { pair, struct, tagged } from './combinators.js'
+import { type DecodeError, decodeWith } from './errors.js'
+
+/**
+ * Plain stochastic gradient descent: w ← w − ε·g.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.SgdConfig.is({ type: 'sgd', learningRate: 0.1 }))
+ * @since 0.1.0
+ */
+export const SgdConfig = struct('an sgd config', { type: t.literal('sgd'), learningRate: PositiveNumber })
+/** Plain stochastic gradient descent. @since 0.1.0 */
+export type SgdConfig = t.TypeOf<typeof SgdConfig>
+
+/**
+ * Classical or Nesterov momentum, as in the paper: v ← m·v − ε·g, w ← w + v.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.MomentumConfig.is({ type: 'momentum', learningRate: 0.1, momentum: 0.95, nesterov: false }))
+ * @since 0.1.0
+ */
+export const MomentumConfig = struct('a momentum config', {
+  type: t.literal('momentum'),
+  learningRate: PositiveNumber,
+  momentum: DecayFactor,
+  nesterov: t.boolean,
+})
+/** Classical or Nesterov momentum. @since 0.1.0 */
+export type MomentumConfig = t.TypeOf<typeof MomentumConfig>
+
+/**
+ * Adam (Kingma & Ba) with step size ε, decay rates β₁, β₂ in [0, 1) and eps > 0.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.AdamConfig.is({ type: 'adam', learningRate: 1e-3, b1: 0.9, b2: 0.999, eps: 1e-8 }))
+ * @since 0.1.0
+ */
+export const AdamConfig = struct('an adam config', {
+  type: t.literal('adam'),
+  learningRate: PositiveNumber,
+  b1: DecayFactor,
+  b2: DecayFactor,
+  eps: PositiveNumber,
+})
+/** Adam. @since 0.1.0 */
+export type AdamConfig = t.TypeOf<typeof AdamConfig>
+
+/**
+ * One of the optimizers, told apart by `type`; errors come from the branch the tag names.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * const r = io.decodeOptimizerConfig({ type: 'adam', learningRate: 1e-3, b1: 0.9, b2: 1, eps: 1e-8 })
+ * console.assert(r._tag === 'Left' && r.left.message === 'b2: expected a factor in [0, 1), got 1')
+ * @since 0.1.0
+ */
+export const OptimizerConfig = tagged('type', { sgd: SgdConfig, momentum: MomentumConfig, adam: AdamConfig }, 'an optimizer config (sgd, momentum or adam)')
+/** One of the optimizers. @since 0.1.0 */
+export type OptimizerConfig = t.TypeOf<typeof OptimizerConfig>
+
+/**
+ * A constant value at every step: vₜ = value.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.ConstantSchedule.is({ type: 'constant', value: 0.1 }))
+ * @since 0.1.0
+ */
+export const ConstantSchedule = struct('a constant schedule', { type: t.literal('constant'), value: NonNegativeNumber })
+/** A constant schedule. @since 0.1.0 */
+export type ConstantSchedule = t.TypeOf<typeof ConstantSchedule>
+
+/**
+ * Exponential decay, as optax's `exponential_decay`: vₜ = initial · decayRate^(t / transitionSteps).
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.ExponentialDecaySchedule.is({ type: 'exponentialDecay', initial: 10, decayRate: 0.998, transitionSteps: 1 }))
+ * @since 0.1.0
+ */
+export const ExponentialDecaySchedule = struct('an exponential decay schedule', {
+  type: t.literal('exponentialDecay'),
+  initial: NonNegativeNumber,
+  decayRate: PositiveNumber,
+  transitionSteps: PositiveNumber,
+})
+/** Exponential decay. @since 0.1.0 */
+export type ExponentialDecaySchedule = t.TypeOf<typeof ExponentialDecaySchedule>
+
+/**
+ * Inverse-time decay: εₜ = ε₀ / (1 + t/T), with ε₀ = `initial` and T = `timescale`.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.InverseTimeSchedule.is({ type: 'inverseTime', initial: 0.1, timescale: 1000 }))
+ * @since 0.1.0
+ */
+export const InverseTimeSchedule = struct('an inverse-time schedule', {
+  type: t.literal('inverseTime'),
+  initial: NonNegativeNumber,
+  timescale: PositiveNumber,
+})
+/** Inverse-time decay. @since 0.1.0 */
+export type InverseTimeSchedule = t.TypeOf<typeof InverseTimeSchedule>
+
+/**
+ * The momentum ramp used with dropout: mₜ = m_max − (m_max − m₀)·e^(−t/T),
+ * with m₀ = `initial`, m_max = `final` and T = `timescale`.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.MomentumRampSchedule.is({ type: 'momentumRamp', initial: 0.5, final: 0.99, timescale: 500 }))
+ * @since 0.1.0
+ */
+export const MomentumRampSchedule = struct('a momentum ramp schedule', {
+  type: t.literal('momentumRamp'),
+  initial: DecayFactor,
+  final: DecayFactor,
+  timescale: PositiveNumber,
+})
+/** The momentum ramp. @since 0.1.0 */
+export type MomentumRampSchedule = t.TypeOf<typeof MomentumRampSchedule>
+
+/**
+ * One of the schedules, told apart by `type`.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.decodeScheduleConfig({ type: 'inverseTime', initial: 0.1, timescale: 0 })._tag === 'Left')
+ * @since 0.1.0
+ */
+export const ScheduleConfig = tagged(
+  'type',
+  { constant: ConstantSchedule, exponentialDecay: ExponentialDecaySchedule, inverseTime: InverseTimeSchedule, momentumRamp: MomentumRampSchedule },
+  'a schedule config (constant, exponentialDecay, inverseTime or momentumRamp)',
+)
+/** One of the schedules. @since 0.1.0 */
+export type ScheduleConfig = t.TypeOf<typeof ScheduleConfig>
+
+/**
+ * A hidden-unit nonlinearity: `"relu"`, `"sigmoid"` or `"tanh"`.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.Activation.is('relu') && !io.Activation.is('gelu'))
+ * @since 0.1.0
+ */
+export const Activation = t.keyof({ relu: null, sigmoid: null, tanh: null }, 'an activation ("relu", "sigmoid" or "tanh")')
+/** A hidden-unit nonlinearity. @since 0.1.0 */
+export type Activation = t.TypeOf<typeof Activation>
+
+const PositiveInts = t.array(PositiveInt, 'an array of positive integers')
+
+/**
+ * Layer sizes from input to output, e.g. `[784, 1024, 1024, 10]`: at least two positive integers.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.LayerSizes.is([784, 10]) && !io.LayerSizes.is([784]))
+ * @since 0.1.0
+ */
+export const LayerSizes = new t.Type<readonly PositiveInt[], readonly number[], unknown>(
+  'layer sizes (at least two positive integers: input, …, output)',
+  (u): u is readonly PositiveInt[] => PositiveInts.is(u) && u.length >= 2,
+  (u, c) => {
+    const r = PositiveInts.validate(u, c)
+    if (r._tag === 'Left') return r
+    return r.right.length >= 2 ? t.success(Object.freeze(r.right)) : t.failure(u, c, `expected at least 2 layer sizes (input and output), got ${r.right.length}`)
+  },
+  (a) => a.slice(),
+)
+/** Layer sizes from input to output. @since 0.1.0 */
+export type LayerSizes = t.TypeOf<typeof LayerSizes>
+
+/**
+ * Retention probabilities p (the paper's convention): `input` for input
+ * units, `hidden` for hidden units. 1 turns dropout off for that layer kind.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.KeepConfig.is({ input: 0.8, hidden: 0.5 }) && !io.KeepConfig.is({ input: 0, hidden: 0.5 }))
+ * @since 0.1.0
+ */
+export const KeepConfig = struct('keep probabilities { input, hidden }', { input: Keep, hidden: Keep })
+/** Retention probabilities for input and hidden units. @since 0.1.0 */
+export type KeepConfig = t.TypeOf<typeof KeepConfig>
+
+/**
+ * Schedules that, when present, drive the learning rate and the momentum
+ * coefficient instead of the constants of the optimizer config.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.SchedulesConfig.is({ momentum: { type: 'momentumRamp', initial: 0.5, final: 0.99, timescale: 500 } }))
+ * @since 0.1.0
+ */
+export const SchedulesConfig = struct('schedules { learningRate?, momentum? }', {}, { learningRate: ScheduleConfig, momentum: ScheduleConfig })
+/** Learning-rate and momentum schedules. @since 0.1.0 */
+export type SchedulesConfig = t.TypeOf<typeof SchedulesConfig>
+
+/**
+ * A training run: network, dropout, constraint, optimizer, schedules and data loop.
+ * `maxNorm` is the radius c of the max-norm ball (absent: no constraint);
+ * `weightDecay` is the L2 coefficient λ (absent: none); `seed` makes the
+ * run's PRNG key with `random.key(seed)`.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * const r = io.decodeTrainingConfig({
+ *   layers: [784, 1024, 1024, 10], activation: 'relu', keep: { input: 0.8, hidden: 0.5 }, maxNorm: 3,
+ *   optimizer: { type: 'momentum', learningRate: 10, momentum: 0.5, nesterov: false },
+ *   schedules: { learningRate: { type: 'exponentialDecay', initial: 10, decayRate: 0.998, transitionSteps: 1 } },
+ *   batchSize: 100, epochs: 10, seed: 0,
+ * })
+ * console.assert(r._tag === 'Right' && r.right.maxNorm === 3)
+ * @since 0.1.0
+ */
+export const TrainingConfig = struct(
+  'a training config',
+  {
+    layers: LayerSizes,
+    activation: Activation,
+    keep: KeepConfig,
+    optimizer: OptimizerConfig,
+    batchSize: PositiveInt,
+    epochs: PositiveInt,
+    seed: Seed,
+  },
+  { maxNorm: PositiveNumber, weightDecay: NonNegativeNumber, schedules: SchedulesConfig },
+)
+/** A training run. @since 0.1.0 */
+export type TrainingConfig = t.TypeOf<typeof TrainingConfig>
+
+/**
+ * The two 32-bit words of a PRNG key (threefry2x32), as JSON `[hi, lo]`.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.KeyWords.is([0, 42]) && !io.KeyWords.is([0, 42, 1]) && !io.KeyWords.is([-1, 0]))
+ * @since 0.1.0
+ */
+export const KeyWords = pair(Uint32, 'a PRNG key (two unsigned 32-bit words)')
+/** The two 32-bit words of a PRNG key. @since 0.1.0 */
+export type KeyWords = t.TypeOf<typeof KeyWords>
+
+/**
+ * Decodes an optimizer config from outside data.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.decodeOptimizerConfig({ type: 'sgd', learningRate: 0.1 })._tag === 'Right')
+ * @since 0.1.0
+ */
+export const decodeOptimizerConfig: (u: unknown) => Either<DecodeError, OptimizerConfig> = decodeWith(OptimizerConfig)
+
+/**
+ * Decodes a schedule config from outside data.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.decodeScheduleConfig({ type: 'constant', value: 0.1 })._tag === 'Right')
+ * @since 0.1.0
+ */
+export const decodeScheduleConfig: (u: unknown) => Either<DecodeError, ScheduleConfig> = decodeWith(ScheduleConfig)
+
+/**
+ * Decodes a training config from outside data, naming every bad key.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * const r = io.decodeTrainingConfig({ layers: [2, 0] })
+ * console.assert(r._tag === 'Left' && r.left.issues[0]?.path === 'layers[1]')
+ * @since 0.1.0
+ */
+export const decodeTrainingConfig: (u: unknown) => Either<DecodeError, TrainingConfig> = decodeWith(TrainingConfig)
+
+/**
+ * Decodes the words of a PRNG key from outside data.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.decodeKeyWords([0, 42])._tag === 'Right' && io.decodeKeyWords([0, 2 ** 32])._tag === 'Left')
+ * @since 0.1.0
+ */
+export const decodeKeyWords: (u: unknown) => Either<DecodeError, KeyWords> = decodeWith(KeyWords)
+
+/**
+ * Decodes the keep probabilities of a dropout network from outside data.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * const r = io.decodeKeepConfig({ input: 0.8, hidden: 1.5 })
+ * console.assert(r._tag === 'Left' && r.left.message === 'hidden: expected a keep probability in (0, 1], got 1.5')
+ * @since 0.1.0
+ */
+export const decodeKeepConfig: (u: unknown) => Either<DecodeError, KeepConfig> = decodeWith(KeepConfig)
+
+/**
+ * Decodes an activation name from outside data.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.decodeActivation('tanh')._tag === 'Right')
+ * @since 0.1.0
+ */
+export const decodeActivation: (u: unknown) => Either<DecodeError, Activation> = decodeWith(Activation)
