@@ -5,6 +5,10 @@
  * (the order `Object.keys` gives) — so a gradient comes back with the same
  * structure and key order as the parameters.
  *
+ * Records are plain objects: object literals, or prototype-less dictionaries
+ * (`Object.create(null)`, which fast-check's `fc.record` can draw); rebuilt
+ * trees are object literals.
+ *
  * Data-last combinators (`map(f)(tree)`) compose with `pipe`.
  */
 import { TensorError } from '../core/errors.js'
@@ -26,8 +30,12 @@ export interface Leaf {
   readonly value: Tensor
 }
 
-const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> =>
-  typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Tensor) && Object.getPrototypeOf(x) === Object.prototype
+// A plain record: an object literal, or a prototype-less dictionary (`Object.create(null)`; `fc.record` draws some).
+const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> => {
+  if (typeof x !== 'object' || x === null || Array.isArray(x) || x instanceof Tensor) return false
+  const proto: unknown = Object.getPrototypeOf(x)
+  return proto === Object.prototype || proto === null
+}
 
 const join = (prefix: string, key: string | number): string => (prefix === '' ? String(key) : `${prefix}.${String(key)}`)
 
@@ -87,7 +95,8 @@ export const rebuild = (like: Tree, values: readonly unknown[]): unknown => {
     if (Array.isArray(t)) return (t as readonly unknown[]).map((c, k) => build(c, join(path, k)))
     if (isRecord(t)) {
       const o: Record<string, unknown> = {}
-      for (const k of Object.keys(t)) o[k] = build(t[k], join(path, k))
+      // defineProperty, not `o[k] =`: a key named `__proto__` stays a key instead of setting the prototype.
+      for (const k of Object.keys(t)) Object.defineProperty(o, k, { value: build(t[k], join(path, k)), enumerable: true, writable: true, configurable: true })
       return o
     }
     throw new TensorError('tree.unflatten', `${path === '' ? 'the tree' : path} is not a tensor, array or plain record`)
