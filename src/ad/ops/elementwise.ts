@@ -136,8 +136,13 @@ const mulP = binaryPrim('mul', (g, { inputs: [, b] }) => mul(g, b!), (g, { input
 const divP = binaryPrim('div', (g, { inputs: [, b] }) => div(g, b!), (g, { inputs: [, b], out }) => neg(mul(g, div(out, b!))))
 const powP = binaryPrim(
   'pow',
-  // d/da aᵇ = b·aᵇ⁻¹, taken as 0 where b = 0 (so 0⁰ has derivative 0, as in JAX).
-  (g, { inputs: [a, b] }) => mul(g, where(equal(b!, 0), 0, mul(b!, pow(a!, sub(b!, 1))))),
+  // d/da aᵇ = b·aᵇ⁻¹, taken as 0 at a = b = 0 (0⁰ has derivative 0, as in JAX). The guard
+  // swaps a for 1 only there (the double-where trick), so the b-derivative of this
+  // rule (the mixed second derivative aᵇ⁻¹(1 + b·log a)) survives at b = 0.
+  (g, { inputs: [a, b] }) => {
+    const zz = equal(add(abs(a!), abs(b!)), 0)
+    return mul(g, where(zz, 0, mul(b!, pow(where(zz, 1, a!), sub(b!, 1)))))
+  },
   (g, { inputs: [a], out }) => mul(g, mul(safeLogBase(a!), out)),
 )
 // Ties send half of the cotangent to each side (JAX's convention).

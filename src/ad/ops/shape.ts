@@ -274,7 +274,8 @@ const scatterAddP = primitive<{ readonly axis: number; readonly size: number }>(
  */
 export const scatterAdd = (updates: Tensor, indices: Tensor, axis: number, size: number): Tensor => {
   if (!Number.isSafeInteger(size) || size < 0) throw new TensorError('scatterAdd', `size must be a non-negative integer, got ${size}`)
-  return bind(scatterAddP, [updates, indices], { axis: normAxis('scatterAdd', axis, updates.rank), size })
+  // The result has the axes of `updates` with the indices' axes replaced by one axis of `size`.
+  return bind(scatterAddP, [updates, indices], { axis: normAxis('scatterAdd', axis, updates.rank - indices.rank + 1), size })
 }
 
 /**

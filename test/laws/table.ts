@@ -1,0 +1,139 @@
+/**
+ * The law table: one row per differentiable primitive and composite, each an
+ * arbitrary of cases `{ f, x }` on random shapes (broadcasting, size-0 and
+ * size-1 dimensions) with inputs inside the op's domain and away from its
+ * kinks. Used by gradients.test.ts.
+ */
+import fc from 'fast-check'
+import type { GradCase, GradsOptions } from '../../laws/gradients.js'
+import { type TensorArbOptions, broadcastShapesArb, matmulCaseArb, normalLike, shapeArb, tensorArb, tensorsArb } from '../../laws/arbitraries.js'
+import { type Shape, broadcastShapes, sizeOf } from '../../src/core/shape.js'
+import { type Tensor, tensor } from '../../src/core/tensor.js'
+import { type Tree, flatten } from '../../src/tree/index.js'
+import * as T from '../../src/ad/index.js'
+
+/** Small shapes keep second-order checks cheap: rank ≤ 4, dimensions ≤ 4, at most 36 elements. */
+export const S = { maxRank: 4, maxDim: 4, maxSize: 36 } as const
+
+export type Case = GradCase<Tree, Tree>
+export interface Row {
+  readonly name: string
+  readonly cases: fc.Arbitrary<Case>
+  readonly options?: GradsOptions
+}
+const row = <P extends Tree, Y extends Tree>(name: string, cases: fc.Arbitrary<GradCase<P, Y>>, options?: GradsOptions): Row =>
+  ({ name, cases: cases as unknown as fc.Arbitrary<Case>, ...(options === undefined ? {} : { options }) })
+
+const unary = (name: string, f: (x: Tensor) => Tensor, values: TensorArbOptions = {}, shapes = shapeArb(S)): Row =>
+  row(name, shapes.chain((s) => tensorArb(s, values)).map((x) => ({ f, x })))
+
+const binary = (name: string, f: (a: Tensor, b: Tensor) => Tensor, va: TensorArbOptions = {}, vb: TensorArbOptions = va, opts?: { joint?: TensorArbOptions; minDim?: number }): Row =>
+  row(name, broadcastShapesArb(2, { ...S, minDim: opts?.minDim ?? 0 })
+    .chain(([sa, sb]) => (opts?.joint !== undefined ? tensorsArb([sa!, sb!], opts.joint) : fc.tuple(tensorArb(sa!, va), tensorArb(sb!, vb))))
+    .map(([a, b]) => ({ f: (p: { a: Tensor; b: Tensor }) => f(p.a, p.b), x: { a: a!, b: b! } })))
+
+/** Reduction axes of `shape` (or none = all), only over non-empty axes when `nonEmpty` (max, min, mean). */
+const reduceOptionsArb = (shape: Shape, nonEmpty: boolean): fc.Arbitrary<T.ReduceOptions> => {
+  const axes = shape.flatMap((d, i) => (nonEmpty && d === 0 ? [] : [i]))
+  const all = !nonEmpty || shape.every((d) => d > 0)
+  return fc.tuple(fc.subarray(axes), fc.boolean(), fc.boolean()).map(([ax, whole, keepdims]) =>
+    whole && all ? { keepdims } : { axis: ax.map((a) => (a % 2 === 0 ? a : a - shape.length)), keepdims })
+}
+
+/** A shape with at least one non-empty axis, and one such axis (negative half the time). */
+const nonEmptyAxis = shapeArb({ ...S, minRank: 1 })
+  .filter((s) => s.some((d) => d > 0))
+  .chain((s) => fc.constantFrom(...s.flatMap((d, i) => (d > 0 ? [i, i - s.length] : []))).map((axis) => [s, axis] as const))
+
+const permutation = (n: number) => fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n })
+
+const sep = { separation: 0.05 }
+const positive = { min: 0.5, max: 3 }
+const awayFromZero = { avoid: [0], margin: 0.05 }
+
+const primitiveRows: readonly Row[] = [
+  unary('neg', T.neg),
+  unary('exp', T.exp),
+  unary('log', T.log, positive),
+  unary('log1p', T.log1p, { min: -0.5, max: 2 }),
+  unary('sqrt', T.sqrt, positive),
+  unary('abs', T.abs, awayFromZero),
+  unary('tanh', T.tanh, { min: -3, max: 3 }),
+  unary('sigmoid', T.sigmoid, { min: -4, max: 4 }),
+  unary('relu', T.relu, awayFromZero),
+  binary('add', T.add),
+  binary('sub', T.sub),
+  binary('mul', T.mul),
+  binary('div', T.div, {}, { avoid: [0], margin: 0.5 }),
+  binary('pow', T.pow, { min: 0.5, max: 2 }, { min: -2, max: 2 }),
+  binary('maximum', T.maximum, {}, {}, { joint: sep }),
+  binary('minimum', T.minimum, {}, {}, { joint: sep }),
+  row('where', broadcastShapesArb(3, S)
+    .chain(([sc, sa, sb]) => fc.tuple(tensorArb(sc!, { dtype: 'bool' }), tensorArb(sa!), tensorArb(sb!)))
+    .map(([c, a, b]) => ({ f: (p: { a: Tensor; b: Tensor }) => T.where(c, p.a, p.b), x: { a, b } }))),
+  // Rounding to float32 is piecewise constant: a central difference sees it as the identity plus an
+  // error ≤ 2⁻²⁴·|x ± εt|/ε per element. The map is otherwise linear (no truncation error at any ε),
+  // so ε = 1 puts that error (≈ 2e-7 for |x| ≤ 3) far below atol = 1e-5. Its derivative maps compute
+  // in float32 too, so the exact identities hold to float32 rounding: the default budget of 2¹³ units
+  // of roundoff, in float32's unit 2⁻²⁴.
+  row('cast', shapeArb(S).chain((s) => tensorArb(s)).map((x) => ({ f: (v: Tensor) => T.cast(T.mul(T.cast(v, 'float32'), 3), 'float64'), x })), { eps: 1, roundoff: 2 ** 13 * 2 ** -24 }),
+  row('sum', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), reduceOptionsArb(s, false))).map(([x, o]) => ({ f: (v: Tensor) => T.sum(v, o), x }))),
+  row('max', shapeArb(S).chain((s) => fc.tuple(tensorArb(s, sep), reduceOptionsArb(s, true))).map(([x, o]) => ({ f: (v: Tensor) => T.max(v, o), x }))),
+  row('min', shapeArb(S).chain((s) => fc.tuple(tensorArb(s, sep), reduceOptionsArb(s, true))).map(([x, o]) => ({ f: (v: Tensor) => T.min(v, o), x }))),
+  row('reshape', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), fc.constantFrom<readonly number[]>([sizeOf(s)], [...s].reverse(), [1, ...s, 1], [-1])))
+    .map(([x, to]) => ({ f: (v: Tensor) => T.reshape(v, to), x }))),
+  row('transpose', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), permutation(s.length))).map(([x, p]) => ({ f: (v: Tensor) => T.transpose(v, p), x }))),
+  row('broadcastTo', broadcastShapesArb(2, S).chain(([a, b]) => tensorArb(a!).map((x) => ({ f: (v: Tensor) => T.broadcastTo(v, broadcastShapes(a!, b!)), x })))),
+  row('slice', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), fc.tuple(...s.map((d) => fc.tuple(fc.nat(d), fc.nat(d)).map(([p, q]) => [Math.min(p, q), Math.max(p, q)] as const)))))
+    .map(([x, box]) => ({ f: (v: Tensor) => T.slice(v, box.map((b) => b[0]), box.map((b) => b[1])), x }))),
+  row('pad', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), fc.array(fc.nat(2), { minLength: s.length, maxLength: s.length }), fc.array(fc.nat(2), { minLength: s.length, maxLength: s.length })))
+    .map(([x, before, after]) => ({ f: (v: Tensor) => T.pad(v, before, after), x }))),
+  row('concat', shapeArb({ ...S, minRank: 1, maxSize: 12 }).chain((s) => fc.nat(s.length - 1).chain((axis) =>
+    fc.array(fc.nat(3), { minLength: 2, maxLength: 3 }).chain((ks) => tensorsArb(ks.map((k) => s.map((d, i) => (i === axis ? k : d)))).map((xs) => ({ f: (vs: readonly Tensor[]) => T.concat(vs, axis), x: xs })))))),
+  row('gather', shapeArb({ ...S, minRank: 1 }).chain((s) => fc.nat(s.length - 1).chain((axis) =>
+    fc.tuple(tensorArb(s), s[axis] === 0 ? fc.constant([0]) : shapeArb({ maxRank: 2, maxDim: 3 })).chain(([x, is]) =>
+      tensorArb(is, { dtype: 'int32', min: 0, max: Math.max(s[axis]! - 1, 0) }).map((idx) => ({ f: (v: Tensor) => T.gather(v, idx, axis), x })))))),
+  row('scatterAdd', fc.tuple(shapeArb({ maxRank: 2, maxDim: 3 }), shapeArb({ maxRank: 1, maxDim: 3 }), shapeArb({ maxRank: 1, maxDim: 3 }), fc.integer({ min: 1, max: 4 }))
+    .chain(([is, pre, post, size]) => fc.tuple(tensorArb([...pre, ...is, ...post]), tensorArb(is, { dtype: 'int32', min: 0, max: size - 1 }))
+      .map(([u, idx]) => ({ f: (v: Tensor) => T.scatterAdd(v, idx, pre.length, size), x: u })))),
+  ...([[false, false], [true, false], [false, true], [true, true]] as const).map(([ta, tb]) =>
+    row(`matmul ${ta ? 'Aᵀ' : 'A'}·${tb ? 'Bᵀ' : 'B'}`, matmulCaseArb({ transposeA: ta, transposeB: tb, maxBatchRank: 0, vectors: false }).chain(matmulInputs))),
+  row('matmul batched, broadcast', matmulCaseArb({ maxBatchRank: 2, vectors: false, maxDim: 3 }).chain(matmulInputs)),
+  row('matmul with 1-D operands', matmulCaseArb({ maxBatchRank: 1 }).filter((c) => c.a.length === 1 || c.b.length === 1).chain(matmulInputs)),
+]
+
+function matmulInputs(c: { a: Shape; b: Shape; transposeA: boolean; transposeB: boolean }): fc.Arbitrary<GradCase<{ a: Tensor; b: Tensor }, Tensor>> {
+  return fc.tuple(tensorArb(c.a), tensorArb(c.b)).map(([a, b]) => ({ f: (p: { a: Tensor; b: Tensor }) => T.matmul(p.a, p.b, c), x: { a, b } }))
+}
+
+const compositeRows: readonly Row[] = [
+  row('mean', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), reduceOptionsArb(s, true))).map(([x, o]) => ({ f: (v: Tensor) => T.mean(v, o), x }))),
+  unary('square', T.square),
+  row('logSumExp', nonEmptyAxis.chain(([s, axis]) => fc.tuple(tensorArb(s, { min: -3, max: 3 }), fc.boolean()).map(([x, k]) => ({ f: (v: Tensor) => T.logSumExp(v, axis, k), x })))),
+  row('logSoftmax', nonEmptyAxis.chain(([s, axis]) => tensorArb(s, { min: -3, max: 3 }).map((x) => ({ f: (v: Tensor) => T.logSoftmax(v, axis), x })))),
+  row('softmax', nonEmptyAxis.chain(([s, axis]) => tensorArb(s, { min: -3, max: 3 }).map((x) => ({ f: (v: Tensor) => T.softmax(v, axis), x })))),
+  row('oneHot (a constant factor)', shapeArb({ maxRank: 2, maxDim: 3 }).chain((s) => fc.integer({ min: 1, max: 4 }).chain((C) =>
+    fc.tuple(tensorArb([...s, C]), tensorArb(s, { dtype: 'int32', min: 0, max: C - 1 })).map(([x, labels]) => ({ f: (v: Tensor) => T.mul(v, T.oneHot(labels, C, 'float64')), x }))))),
+  row('softmaxCrossEntropy, int labels', shapeArb({ maxRank: 2, minDim: 1, maxDim: 3 }).chain((s) => fc.integer({ min: 1, max: 4 }).chain((C) =>
+    fc.tuple(tensorArb([...s, C], { min: -3, max: 3 }), tensorArb(s, { dtype: 'int32', min: 0, max: C - 1 })).map(([x, labels]) => ({ f: (v: Tensor) => T.softmaxCrossEntropy(v, labels), x }))))),
+  row('softmaxCrossEntropy, target distributions', shapeArb({ minRank: 1, maxRank: 3, minDim: 1, maxDim: 3 }).chain((s) =>
+    fc.tuple(tensorArb(s, { min: -3, max: 3 }), tensorArb(s, { min: 0, max: 1 })).map(([logits, targets]) => ({ f: (p: { logits: Tensor; targets: Tensor }) => T.softmaxCrossEntropy(p.logits, p.targets), x: { logits, targets } })))),
+  binary('mse', T.mse, {}, {}, { minDim: 1 }),
+  row('clip', broadcastShapesArb(3, { ...S, maxSize: 24 }).chain(([sx, sl, sh]) => tensorsArb([sx!, sl!, sh!], sep))
+    .map(([x, lo, hi]) => ({ f: (p: { x: Tensor; lo: Tensor; hi: Tensor }) => T.clip(p.x, p.lo, p.hi), x: { x: x!, lo: lo!, hi: hi! } }))),
+  row('norm', shapeArb(S).chain((s) => fc.tuple(tensorArb(s, { avoid: [0], margin: 0.1 }), reduceOptionsArb(s, false))).map(([x, o]) => ({ f: (v: Tensor) => T.norm(v, o), x }))),
+  row('sumTo', broadcastShapesArb(2, S).chain(([a, b]) => tensorArb(broadcastShapes(a!, b!)).map((x) => ({ f: (v: Tensor) => T.sumTo(v, a!), x })))),
+  row('expandDims', shapeArb({ ...S, maxRank: 3 }).chain((s) => fc.tuple(tensorArb(s), fc.integer({ min: -s.length - 1, max: s.length }))).map(([x, a]) => ({ f: (v: Tensor) => T.expandDims(v, a), x }))),
+  row('squeeze', shapeArb({ ...S, minDim: 1, maxDim: 3 }).map((s) => s.flatMap((d, i) => (i % 2 === 0 ? [d, 1] : [d]))).chain((s) => tensorArb(s)).map((x) => ({ f: (v: Tensor) => T.squeeze(v), x }))),
+]
+
+export const table: readonly Row[] = [...primitiveRows, ...compositeRows]
+
+/** x ↦ Σ ⟨w, f(x)⟩ with a fixed normal weight w: a scalar function whose Hessian involves every second derivative of f. */
+export const scalarized = (k: Case): GradCase<Tree, Tensor> => {
+  const w = flatten(normalLike(k.f(k.x), 99))
+  return {
+    x: k.x,
+    f: (x) => flatten(k.f(x)).reduce((s, { value }, i) => T.add(s, T.sum(T.mul(w[i]!.value, value))), tensor(0, 'float64')),
+  }
+}
