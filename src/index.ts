@@ -24,4 +24,8 @@ export {
 } from './core/tensor.js'
 export * from './ad/index.js'
 export * as tree from './tree/index.js'
+export * as random from './random/index.js'
+export * as nn from './nn/index.js'
+export * as optim from './optim/index.js'
+export * as io from './io/index.js'
 export type { Tree, Leaf, MapLeaves } from './tree/index.js'

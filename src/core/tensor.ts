@@ -219,7 +219,7 @@ export const wrap = (shape: Shape, dtype: DType, data: TypedArray): Tensor => ne
 export const full = (shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor => {
   const s = checkShape('full', shape)
   const data = alloc(dtype, sizeOf(s))
-  if (value !== 0) data.fill(value)
+  if (!Object.is(value, 0)) data.fill(value)
   return new Tensor(s, dtype, data)
 }
 

@@ -1,0 +1,231 @@
+/**
+ * Dropout as an explicit random-key effect (Srivastava et al. 2014).
+ *
+ * **Vocabulary.** The paper's p is the *retention* probability; frameworks'
+ * `rate` is the *drop* probability, `rate = 1 − p`. Every function here takes a
+ * {@link Retention} — `{ keep: p }` or `{ rate: r }` — so a caller always names
+ * which one it means; a bare number is a type error.
+ *
+ * **Conventions.** `'paper'`: training multiplies by a Bernoulli(p) mask, and the
+ * test-time network scales by p (activations, or each unit's outgoing weights).
+ * `'inverted'` (JAX/flax, TensorFlow, PyTorch): training multiplies by mask/p,
+ * and the test-time network is the identity. Both have E[train(x)] = eval(x).
+ *
+ * **Randomness.** Training-time dropout is a `Random<Tensor>`: it draws one
+ * Bernoulli mask from the key it is run with, exactly as
+ * `jax.random.bernoulli(key, p, shape)` does, so a key gives the same masks here
+ * as in JAX. The mask is a constant of the backward pass: gradients flow through
+ * the kept units and are zero for the dropped ones.
+ */
+import { TensorError, fmtShape } from '../core/errors.js'
+import { normAxes } from '../core/shape.js'
+import type { Tensor } from '../core/tensor.js'
+import { add, div, mul, where } from '../ad/ops/elementwise.js'
+import type { Random } from '../random/random.js'
+import * as R from '../random/random.js'
+
+/**
+ * A dropout probability, named: `{ keep: p }` (the paper's retention
+ * probability, p ∈ (0, 1]) or `{ rate: r }` (the drop probability, r ∈ [0, 1)).
+ * @example
+ * import { nn } from 'grad-ts'
+ * console.assert(nn.keepProbability({ keep: 0.8 }) === 0.8 && nn.keepProbability({ rate: 0.25 }) === 0.75)
+ * @since 0.1.0
+ */
+export type Retention = { readonly keep: number; readonly rate?: never } | { readonly rate: number; readonly keep?: never }
+
+/**
+ * The retention probability p of a {@link Retention}, validated: keep outside
+ * (0, 1] or rate outside [0, 1) is a `TensorError`.
+ * @example
+ * import { nn } from 'grad-ts'
+ * try { nn.keepProbability({ rate: 1 }) } catch (e) { console.assert(String(e).includes('rate must be in [0, 1)')) }
+ * @since 0.1.0
+ */
+export const keepProbability = (r: Retention, op = 'dropout'): number => {
+  const named = (r as { keep?: unknown }).keep !== undefined
+  if (named === ((r as { rate?: unknown }).rate !== undefined)) throw new TensorError(op, 'name exactly one of keep (retention p) or rate (drop probability 1 − p)')
+  if (named) {
+    if (!(typeof r.keep === 'number' && r.keep > 0 && r.keep <= 1)) throw new TensorError(op, `keep must be in (0, 1], got ${String(r.keep)}`)
+    return r.keep
+  }
+  if (!(typeof r.rate === 'number' && r.rate >= 0 && r.rate < 1)) throw new TensorError(op, `rate must be in [0, 1), got ${String(r.rate)}`)
+  return 1 - r.rate
+}
+
+/** Where the test-time scaling lives: `'paper'` (scale by p at test time) or `'inverted'` (divide by p in training). @since 0.1.0 */
+export type Convention = 'paper' | 'inverted'
+
+/** Training mode: dropout draws masks. @since 0.1.0 */
+export interface Train {
+  readonly _tag: 'Train'
+}
+/** Evaluation mode: the deterministic, weight-scaled network. @since 0.1.0 */
+export interface Eval {
+  readonly _tag: 'Eval'
+}
+/** Train or Eval — an explicit mode, never a boolean flag. @since 0.1.0 */
+export type Mode = Train | Eval
+/** The training mode. @since 0.1.0 */
+export const Train: Train = Object.freeze({ _tag: 'Train' })
+/** The evaluation mode. @since 0.1.0 */
+export const Eval: Eval = Object.freeze({ _tag: 'Eval' })
+
+/** How a dropout layer behaves. @since 0.1.0 */
+export interface DropoutOptions {
+  /** Default `'inverted'`, as in JAX/flax, TensorFlow and PyTorch. */
+  readonly convention?: Convention
+  /** Axes along which one mask value is shared (flax's `broadcast_dims`), e.g. `[0]` for one mask per feature across the batch. */
+  readonly broadcastAxes?: readonly number[]
+}
+
+/**
+ * The shape of the mask for an input of `shape`: size 1 on the broadcast axes.
+ * @example
+ * import { nn } from 'grad-ts'
+ * console.assert(nn.maskShape([32, 10], [0]).join() === '1,10')
+ * @since 0.1.0
+ */
+export const maskShape = (shape: readonly number[], broadcastAxes: readonly number[] = []): readonly number[] => {
+  const axes = normAxes('dropout', broadcastAxes, shape.length)
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d))
+}
+
+/**
+ * Applies a given keep-mask (bool, broadcastable to x): `where(mask, x, 0)` in
+ * the paper's convention, `where(mask, x / p, 0)` in the inverted one. The
+ * deterministic half of {@link dropout}, used by the exact laws that enumerate
+ * every mask. Dropped units are exact zeros, never `0 · ∞`, so no NaN appears
+ * even as p → 0.
+ * @example
+ * import { nn, tensor } from 'grad-ts'
+ * const y = nn.applyMask(tensor([1, 2, 3, 4]), tensor([true, false, true, false]), { keep: 0.5 }, 'inverted')
+ * console.assert(y.toTypedArray().join() === '2,0,6,0')
+ * @since 0.1.0
+ */
+export const applyMask = (x: Tensor, mask: Tensor, r: Retention, convention: Convention = 'inverted'): Tensor => {
+  if (mask.dtype !== 'bool') throw new TensorError('dropout', `the mask must be bool, got ${mask.dtype}${fmtShape(mask.shape)}`)
+  const p = keepProbability(r)
+  return where(mask, convention === 'inverted' && p !== 1 ? div(x, p) : x, 0)
+}
+
+/**
+ * Draws a keep-mask for an input of `shape`: Bernoulli(p) on the mask shape, as
+ * `jax.random.bernoulli(key, p, maskShape)`.
+ * @example
+ * import { nn, random } from 'grad-ts'
+ * const m = random.evaluate(random.key(0))(nn.dropoutMask([2, 3], { keep: 0.5 }, [0]))
+ * console.assert(m.dtype === 'bool' && m.shape.join() === '1,3')
+ * @since 0.1.0
+ */
+export const dropoutMask = (shape: readonly number[], r: Retention, broadcastAxes: readonly number[] = []): Random<Tensor> =>
+  R.bernoulliR(keepProbability(r), maskShape(shape, broadcastAxes))
+
+/**
+ * Training-time dropout: a `Random<Tensor>` that draws one mask and applies it.
+ * With keep = 1 it is the identity and draws nothing (like flax's `rate == 0`).
+ * @example
+ * import { nn, random, ones } from 'grad-ts'
+ * const y = random.evaluate(random.key(0))(nn.dropout({ keep: 0.5 })(ones([1000])))
+ * const kept = y.toTypedArray().filter((v) => v !== 0)
+ * console.assert(kept.every((v) => v === 2) && kept.length > 400 && kept.length < 600)
+ * @since 0.1.0
+ */
+export const dropout =
+  (r: Retention, options: DropoutOptions = {}) => {
+  const p = keepProbability(r)
+  return (x: Tensor): Random<Tensor> => {
+    if (p === 1) return R.of(x)
+    return R.map((m: Tensor) => applyMask(x, m, r, options.convention))(dropoutMask(x.shape, r, options.broadcastAxes))
+  }
+}
+
+/**
+ * Test-time dropout: `p · x` in the paper's convention, `x` in the inverted one.
+ * @example
+ * import { nn, tensor } from 'grad-ts'
+ * console.assert(nn.dropoutEval({ keep: 0.5 }, { convention: 'paper' })(tensor([4])).item() === 2)
+ * console.assert(nn.dropoutEval({ keep: 0.5 })(tensor([4])).item() === 4)
+ * @since 0.1.0
+ */
+export const dropoutEval =
+  (r: Retention, options: DropoutOptions = {}) =>
+  (x: Tensor): Tensor => {
+    const p = keepProbability(r)
+    return (options.convention ?? 'inverted') === 'paper' && p !== 1 ? mul(x, p) : x
+  }
+
+/**
+ * Dropout in a given mode, as one `Random` value: a mask in `Train`, the
+ * test-time scaling (drawing nothing) in `Eval`.
+ * @example
+ * import { nn, random, tensor } from 'grad-ts'
+ * const y = random.evaluate(random.key(0))(nn.dropoutIn(nn.Eval, { rate: 0.5 }, { convention: 'paper' })(tensor([4])))
+ * console.assert(y.item() === 2)
+ * @since 0.1.0
+ */
+export const dropoutIn =
+  (mode: Mode, r: Retention, options: DropoutOptions = {}) =>
+  (x: Tensor): Random<Tensor> =>
+    mode._tag === 'Train' ? dropout(r, options)(x) : R.of(dropoutEval(r, options)(x))
+
+/**
+ * Scales a trained weight matrix for the paper's test-time network: each
+ * unit's *outgoing* weights are multiplied by that unit's retention p. With
+ * y = x·W (W of shape [in, out]) the outgoing weights of input unit i are row i,
+ * so this is `p · W` — a single p per layer scales every row alike.
+ * @example
+ * import { nn, tensor } from 'grad-ts'
+ * console.assert(nn.scaleOutgoing(tensor([[2, 4]]), { keep: 0.5 }).toTypedArray().join() === '1,2')
+ * @since 0.1.0
+ */
+export const scaleOutgoing = (w: Tensor, r: Retention): Tensor => {
+  const p = keepProbability(r)
+  return p === 1 ? w : mul(w, p)
+}
+
+/**
+ * Gaussian dropout (paper §10): multiplies by r ~ N(1, σ²) with σ² = (1 − p)/p,
+ * which has the mean and variance of Bernoulli(p)/p; the test-time network is
+ * the identity.
+ * @example
+ * import { nn, random, ones, mean } from 'grad-ts'
+ * const y = random.evaluate(random.key(1))(nn.gaussianDropout({ keep: 0.5 })(ones([20000], 'float64')))
+ * console.assert(Math.abs(mean(y).item() - 1) < 0.05)
+ * @since 0.1.0
+ */
+export const gaussianDropout =
+  (r: Retention, options: Pick<DropoutOptions, 'broadcastAxes'> = {}) =>
+  (x: Tensor): Random<Tensor> => {
+    const p = keepProbability(r, 'gaussianDropout')
+    if (p === 1) return R.of(x)
+    const sigma = Math.sqrt((1 - p) / p)
+    const dtype = x.dtype === 'float64' ? 'float64' : 'float32'
+    return R.map((eps: Tensor) => mul(x, add(mul(eps, sigma), 1)))(R.normalR(maskShape(x.shape, options.broadcastAxes), dtype))
+  }
+
+/**
+ * Monte-Carlo model averaging (paper §7.5, Fig. 11): the mean of k draws of a
+ * random prediction — k thinned networks sharing weights.
+ * @example
+ * import { nn, random, ones, matmul, type Tensor } from 'grad-ts'
+ * const w = ones([100, 1])
+ * const thinned = (x: Tensor) => random.map((h: Tensor) => matmul(h, w))(nn.dropout({ keep: 0.5 }, { convention: 'paper' })(x))
+ * const avg = random.evaluate(random.key(0))(nn.monteCarlo(200)(thinned(ones([1, 100]))))
+ * console.assert(Math.abs(avg.item() - 50) < 2)
+ * @since 0.1.0
+ */
+export const monteCarlo =
+  (k: number) =>
+  (prediction: Random<Tensor>): Random<Tensor> => {
+    if (!Number.isSafeInteger(k) || k < 1) throw new TensorError('monteCarlo', `k must be a positive integer, got ${k}`)
+    return (key) => {
+      let [acc, next] = prediction(key)
+      for (let i = 1; i < k; i++) {
+        const [y, after] = prediction(next)
+        acc = add(acc, y)
+        next = after
+      }
+      return [k === 1 ? acc : div(acc, k), next]
+    }
+  }

@@ -1,0 +1,184 @@
+/**
+ * Dense layers and multilayer perceptrons, as plain functions over parameter
+ * trees. Initialisation draws from a key (`Random`); the forward pass takes an
+ * explicit mode and returns a `Random` value in `Train` when dropout is on.
+ */
+import { TensorError } from '../core/errors.js'
+import type { FloatDType } from '../core/dtype.js'
+import { type Tensor, zeros } from '../core/tensor.js'
+import { add, mul, relu, sigmoid, tanh } from '../ad/ops/elementwise.js'
+import { matmul } from '../ad/ops/matmul.js'
+import type { Random } from '../random/random.js'
+import * as R from '../random/random.js'
+import { key } from '../random/key.js'
+import { type Convention, type Eval, type Mode, type Retention, type Train, dropoutIn, keepProbability, scaleOutgoing } from './dropout.js'
+
+/** Parameters of one dense layer y = x·w + b, w of shape [in, out]. @since 0.1.0 */
+export interface Dense {
+  readonly w: Tensor
+  readonly b: Tensor
+}
+/** Parameters of an MLP: its dense layers, input side first. @since 0.1.0 */
+export interface MlpParams {
+  readonly layers: readonly Dense[]
+}
+
+/** Hidden-unit nonlinearities. @since 0.1.0 */
+export type Activation = 'relu' | 'sigmoid' | 'tanh'
+
+/** Dropout on the inputs and on every hidden layer, in one convention. @since 0.1.0 */
+export interface MlpDropout {
+  readonly input: Retention
+  readonly hidden: Retention
+  readonly convention?: Convention
+}
+
+/** The architecture of an MLP. @since 0.1.0 */
+export interface MlpSpec {
+  /** Layer widths, inputs first and outputs last, e.g. `[784, 1024, 1024, 10]`. */
+  readonly sizes: readonly number[]
+  readonly activation?: Activation
+  readonly dropout?: MlpDropout
+}
+
+/** Weight initialisers: N(0, 1/fan_in) as in the paper's recipe, Glorot (Xavier) normal, He normal. @since 0.1.0 */
+export type Initializer = 'normal' | 'glorot' | 'he'
+
+const stddev = (init: Initializer, fanIn: number, fanOut: number): number =>
+  init === 'normal' ? Math.sqrt(1 / fanIn) : init === 'glorot' ? Math.sqrt(2 / (fanIn + fanOut)) : Math.sqrt(2 / fanIn)
+
+/**
+ * A dense layer `[fanIn, fanOut]` with weights drawn N(0, σ²) by the
+ * initialiser and zero biases.
+ * @example
+ * import { nn, random } from 'grad-ts'
+ * const d = random.evaluate(random.key(0))(nn.dense(784, 10))
+ * console.assert(d.w.shape.join() === '784,10' && d.b.shape.join() === '10')
+ * @since 0.1.0
+ */
+export const dense = (fanIn: number, fanOut: number, init: Initializer = 'normal', dtype: FloatDType = 'float32'): Random<Dense> => {
+  if (!Number.isSafeInteger(fanIn) || !Number.isSafeInteger(fanOut) || fanIn < 1 || fanOut < 1) {
+    throw new TensorError('dense', `layer sizes must be positive integers, got ${fanIn} × ${fanOut}`)
+  }
+  const s = stddev(init, fanIn, fanOut)
+  return R.map((w: Tensor): Dense => ({ w: mul(w, s), b: zeros([fanOut], dtype) }))(R.normalR([fanIn, fanOut], dtype))
+}
+
+const checkSpec = (spec: MlpSpec): void => {
+  if (spec.sizes.length < 2 || spec.sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) {
+    throw new TensorError('mlp', `sizes must list at least two positive integers, got [${spec.sizes.join(',')}]`)
+  }
+  if (spec.dropout) {
+    keepProbability(spec.dropout.input, 'mlp')
+    keepProbability(spec.dropout.hidden, 'mlp')
+  }
+}
+
+/**
+ * Draws the parameters of an MLP, one layer after another from the key stream.
+ * @example
+ * import { nn, random } from 'grad-ts'
+ * const p = random.evaluate(random.key(0))(nn.initMlp({ sizes: [4, 8, 3] }))
+ * console.assert(p.layers.length === 2 && p.layers[1]!.w.shape.join() === '8,3')
+ * @since 0.1.0
+ */
+export const initMlp = (spec: MlpSpec, init: Initializer = 'normal', dtype: FloatDType = 'float32'): Random<MlpParams> => {
+  checkSpec(spec)
+  const layers = spec.sizes.slice(1).map((n, i) => dense(spec.sizes[i]!, n, init, dtype))
+  return R.map((ls: readonly Dense[]): MlpParams => ({ layers: ls }))(R.traverseArray((d: Random<Dense>) => d)(layers))
+}
+
+const activate = (a: Activation, z: Tensor): Tensor => (a === 'relu' ? relu(z) : a === 'sigmoid' ? sigmoid(z) : tanh(z))
+
+/** The output of an MLP and the activations of its hidden layers (after the nonlinearity, before dropout). @since 0.1.0 */
+export interface MlpTrace {
+  readonly logits: Tensor
+  readonly hidden: readonly Tensor[]
+}
+
+/**
+ * The forward pass with its hidden activations, as a `Random` value: masks are
+ * drawn in `Train` mode (input dropout first, then one mask per hidden layer);
+ * nothing is drawn in `Eval` mode.
+ * @example
+ * import { nn, random, ones } from 'grad-ts'
+ * const spec = { sizes: [4, 8, 3], dropout: { input: { keep: 0.8 }, hidden: { keep: 0.5 } } }
+ * const p = random.evaluate(random.key(0))(nn.initMlp(spec))
+ * const t = random.evaluate(random.key(1))(nn.mlpTrace(spec, p, ones([2, 4]), nn.Train))
+ * console.assert(t.logits.shape.join() === '2,3' && t.hidden.length === 1)
+ * @since 0.1.0
+ */
+export const mlpTrace =
+  (spec: MlpSpec, params: MlpParams, x: Tensor, mode: Mode): Random<MlpTrace> =>
+  (key) => {
+    checkSpec(spec)
+    if (params.layers.length !== spec.sizes.length - 1) throw new TensorError('mlp', `the spec has ${spec.sizes.length - 1} layers, the parameters ${params.layers.length}`)
+    const d = spec.dropout
+    const opts = { convention: d?.convention ?? 'inverted' }
+    let k = key
+    const drop = (h: Tensor, r: Retention): Tensor => {
+      const [y, next] = dropoutIn(mode, r, opts)(h)(k)
+      k = next
+      return y
+    }
+    let h = d ? drop(x, d.input) : x
+    const hidden: Tensor[] = []
+    params.layers.forEach((layer, i) => {
+      const z = add(matmul(h, layer.w), layer.b)
+      if (i === params.layers.length - 1) {
+        h = z
+        return
+      }
+      const a = activate(spec.activation ?? 'relu', z)
+      hidden.push(a)
+      h = d ? drop(a, d.hidden) : a
+    })
+    return [{ logits: h, hidden }, k]
+  }
+
+/**
+ * The MLP's logits. In `Train` mode a `Random<Tensor>` (dropout masks are drawn);
+ * in `Eval` mode a plain tensor (the weight-scaled network).
+ * @example
+ * import { nn, random, ones } from 'grad-ts'
+ * const spec = { sizes: [4, 8, 3], dropout: { input: { keep: 0.8 }, hidden: { keep: 0.5 } } }
+ * const p = random.evaluate(random.key(0))(nn.initMlp(spec))
+ * const test = nn.mlp(spec, p, ones([2, 4]), nn.Eval)
+ * const train = random.evaluate(random.key(1))(nn.mlp(spec, p, ones([2, 4]), nn.Train))
+ * console.assert(test.shape.join() === train.shape.join())
+ * @since 0.1.0
+ */
+export function mlp(spec: MlpSpec, params: MlpParams, x: Tensor, mode: Train): Random<Tensor>
+export function mlp(spec: MlpSpec, params: MlpParams, x: Tensor, mode: Eval): Tensor
+export function mlp(spec: MlpSpec, params: MlpParams, x: Tensor, mode: Mode): Random<Tensor> | Tensor {
+  const r = R.map((t: MlpTrace) => t.logits)(mlpTrace(spec, params, x, mode))
+  return mode._tag === 'Train' ? r : R.evaluate(EVAL_KEY)(r)
+}
+// Eval mode draws nothing, so any key serves; this one is never consumed.
+const EVAL_KEY = key(0)
+
+/**
+ * The paper's test-time weights for a network trained with dropout in the
+ * paper's convention: each layer's weights are scaled by the retention of the
+ * units feeding it (p_input for the first layer, p_hidden after). The result
+ * is a plain MLP: `mlp(plain, scaled, x, Eval)` equals `mlp(spec, params, x, Eval)`.
+ * With the inverted convention the weights are already test-time weights.
+ * @example
+ * import { nn, random, ones } from 'grad-ts'
+ * const spec = { sizes: [4, 3], dropout: { input: { keep: 0.5 }, hidden: { keep: 0.5 }, convention: 'paper' as const } }
+ * const p = random.evaluate(random.key(0))(nn.initMlp(spec))
+ * const { spec: plain, params: scaled } = nn.scaleWeights(spec, p)
+ * const a = nn.mlp(spec, p, ones([1, 4]), nn.Eval).toTypedArray()
+ * const b = nn.mlp(plain, scaled, ones([1, 4]), nn.Eval).toTypedArray()
+ * console.assert(a.every((v, i) => Math.abs(v - b[i]!) < 1e-6))
+ * @since 0.1.0
+ */
+export const scaleWeights = (spec: MlpSpec, params: MlpParams): { readonly spec: MlpSpec; readonly params: MlpParams } => {
+  const d = spec.dropout
+  const plain: MlpSpec = { sizes: spec.sizes, ...(spec.activation ? { activation: spec.activation } : {}) }
+  if (!d || (d.convention ?? 'inverted') === 'inverted') return { spec: plain, params }
+  return {
+    spec: plain,
+    params: { layers: params.layers.map((l, i) => ({ w: scaleOutgoing(l.w, i === 0 ? d.input : d.hidden), b: l.b })) },
+  }
+}
