@@ -26,7 +26,8 @@ export const SgdConfig = struct('an sgd config', { type: t.literal('sgd'), learn
 export type SgdConfig = t.TypeOf<typeof SgdConfig>
 
 /**
- * Classical or Nesterov momentum, as in the paper: v ← m·v − ε·g, w ← w + v.
+ * Classical or Nesterov momentum, in the form of the paper's recipe:
+ * Δ ← m·Δ + g, w ← w − ε·Δ (ε and m may follow schedules).
  *
  * @example
  * import { io } from 'grad-ts'

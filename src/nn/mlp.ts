@@ -14,12 +14,13 @@ import { key } from '../random/key.js'
 import { type Convention, type Eval, type Mode, type Retention, type Train, dropoutIn, keepProbability, scaleOutgoing } from './dropout.js'
 
 /** Parameters of one dense layer y = x·w + b, w of shape [in, out]. @since 0.1.0 */
-export interface Dense {
+// Type aliases, not interfaces: an interface has no index signature, so it is not a `Tree`.
+export type Dense = {
   readonly w: Tensor
   readonly b: Tensor
 }
 /** Parameters of an MLP: its dense layers, input side first. @since 0.1.0 */
-export interface MlpParams {
+export type MlpParams = {
   readonly layers: readonly Dense[]
 }
 

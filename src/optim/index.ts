@@ -58,3 +58,4 @@ export {
   adam,
 } from './optimizers.js'
 export { type Schedule, constant, exponentialDecay, inverseTime, momentumRamp } from './schedule.js'
+export { scheduleFromConfig, optimizerFromConfig, fromConfig } from './config.js'

@@ -12,7 +12,7 @@
  */
 export { threefry2x32 } from './threefry.js'
 export { type Key, isKey, key, keyData, wrapKeyData, keyEq, split, foldIn, checkKeyReuse } from './key.js'
-export { type UniformOptions, bits, uniform, normal, bernoulli } from './sample.js'
+export { type UniformOptions, bits, uniform, normal, bernoulli, permutation } from './sample.js'
 export {
   type Random,
   URI,

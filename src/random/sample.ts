@@ -20,7 +20,7 @@ import { TensorError, fmtShape } from '../core/errors.js'
 import { type Shape, broadcastShapes, checkShape, shapeEq, sizeOf, stridesOf } from '../core/shape.js'
 import { type Tensor, wrap } from '../core/tensor.js'
 import { erfinv32, erfinv64 } from './erfinv.js'
-import { type Key, consume } from './key.js'
+import { type Key, consume, split } from './key.js'
 import { threefryIota } from './threefry.js'
 
 const TWO_M23 = 2 ** -23
@@ -233,4 +233,32 @@ const broadcastIndex = (out: Shape, inp: Shape): Int32Array => {
     }
   }
   return idx
+}
+
+/**
+ * A random permutation of `0 … n − 1` as int32, by JAX's algorithm for
+ * `jax.random.permutation(key, n)` (`jax/_src/random.py`, `_shuffle`):
+ * ⌈3·ln n / ln(2³² − 1)⌉ rounds (two for 10,000 items), each splitting the key (`key, sub = split(key)`), drawing 32-bit
+ * sort keys from `sub` and stably sorting by them.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const p = Array.from(random.permutation(random.key(0), 10).toTypedArray())
+ * console.assert([...p].sort((a, b) => a - b).join() === '0,1,2,3,4,5,6,7,8,9')
+ * @since 0.1.0
+ */
+export const permutation = (k: Key, n: number): Tensor => {
+  if (!Number.isSafeInteger(n) || n < 0 || n > 2 ** 31 - 1) throw new TensorError('permutation', `n must be an integer in [0, 2³¹), got ${n}`)
+  const rounds = Math.ceil((3 * Math.log(Math.max(1, n))) / Math.log(0xffffffff))
+  let x = Int32Array.from({ length: n }, (_, i) => i)
+  let key = k
+  for (let r = 0; r < rounds; r++) {
+    const [next, sub] = split(key)
+    key = next!
+    const sortKeys = bits32(sub!, n)
+    // Array.prototype.sort is stable, as lax.sort_key_val is.
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => sortKeys[a]! - sortKeys[b]!)
+    x = Int32Array.from(order, (i) => x[i]!)
+  }
+  return wrap([n], 'int32', x)
 }

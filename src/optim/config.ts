@@ -1,0 +1,74 @@
+/**
+ * From a decoded training config (`io.decodeTrainingConfig`) to the update
+ * step it describes: the optimizer with its schedules, weight decay added to
+ * the gradient first, and max-norm on every weight matrix (leaves named `w`)
+ * after the update. Types only come from `io`; nothing here decodes.
+ */
+import type { OptimizerConfig, ScheduleConfig, TrainingConfig } from '../io/config.js'
+import { maxNorm, onLeaves } from './projection.js'
+import { adam, addWeightDecay, momentum, sgd } from './optimizers.js'
+import { type Schedule, constant, exponentialDecay, inverseTime, momentumRamp } from './schedule.js'
+import { type GradientTransformation, type ProjectedStep, chain, step } from './transform.js'
+
+/**
+ * The schedule a config describes.
+ * @example
+ * import { optim } from 'grad-ts'
+ * const lr = optim.scheduleFromConfig({ type: 'inverseTime', initial: 1, timescale: 10000 })
+ * console.assert(lr(10000) === 0.5)
+ * @since 0.1.0
+ */
+export const scheduleFromConfig = (s: ScheduleConfig): Schedule =>
+  s.type === 'constant'
+    ? constant(s.value)
+    : s.type === 'exponentialDecay'
+      ? exponentialDecay(s.initial, s.decayRate, s.transitionSteps)
+      : s.type === 'inverseTime'
+        ? inverseTime(s.initial, s.timescale)
+        : momentumRamp(s.initial, s.final, s.timescale)
+
+/**
+ * The gradient transformation of an optimizer config; schedules, when given,
+ * replace its constant learning rate and momentum.
+ * @example
+ * import { optim } from 'grad-ts'
+ * const tx = optim.optimizerFromConfig({ type: 'momentum', learningRate: 0.1, momentum: 0.9, nesterov: false })
+ * console.assert(tx.init({}).length === 2)
+ * @since 0.1.0
+ */
+export const optimizerFromConfig = (
+  o: OptimizerConfig,
+  schedules: { readonly learningRate?: ScheduleConfig; readonly momentum?: ScheduleConfig } = {},
+): GradientTransformation<unknown> => {
+  const lr = schedules.learningRate ? scheduleFromConfig(schedules.learningRate) : o.learningRate
+  switch (o.type) {
+    case 'sgd':
+      return sgd(lr)
+    case 'momentum':
+      return momentum({ learningRate: lr, momentum: schedules.momentum ? scheduleFromConfig(schedules.momentum) : o.momentum, nesterov: o.nesterov })
+    case 'adam':
+      return adam({ learningRate: lr, b1: o.b1, b2: o.b2, eps: o.eps })
+  }
+}
+
+/**
+ * The whole update step of a training config: weight decay (if any), the
+ * optimizer with its schedules, then max-norm c on each unit's incoming
+ * weights (column j of every leaf named `w`) if `maxNorm` is set.
+ * @example
+ * import { optim, tensor } from 'grad-ts'
+ * const update = optim.fromConfig({
+ *   layers: [2, 1], activation: 'relu', keep: { input: 1, hidden: 1 }, maxNorm: 1,
+ *   optimizer: { type: 'sgd', learningRate: 1 }, batchSize: 1, epochs: 1, seed: 0,
+ * } as never)
+ * const p = { w: tensor([[0], [0]]), b: tensor([0]) }
+ * const [q] = update(p, update.init(p), { w: tensor([[-3], [-4]]), b: tensor([0]) })
+ * console.assert(q.w.toTypedArray().join() === '0.6000000238418579,0.800000011920929')
+ * @since 0.1.0
+ */
+export const fromConfig = (c: TrainingConfig): ProjectedStep<unknown> => {
+  const tx = optimizerFromConfig(c.optimizer, c.schedules ?? {})
+  const withDecay = c.weightDecay === undefined || c.weightDecay === 0 ? tx : (chain(addWeightDecay(c.weightDecay), tx) as GradientTransformation<unknown>)
+  return c.maxNorm === undefined ? step(withDecay) : step(withDecay, onLeaves(/(^|\.)w$/, maxNorm({ c: c.maxNorm })))
+}
+
