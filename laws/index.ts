@@ -4,6 +4,7 @@
  */
 export * from './arbitraries.js'
 export * from './gradients.js'
+export * from './gradientProperties.js'
 export * from './random.js'
 export * from './dropout.js'
 export * from './projection.js'

@@ -25,7 +25,7 @@ import {
   vjpFiniteDifferenceProperty,
   vjpLinearityLaw,
   zeroDerivativeLaw,
-} from '../../laws/gradients.js'
+} from '../../laws/index.js'
 import { broadcastShapesArb, normalLike, shapeArb, tensorArb } from '../../laws/arbitraries.js'
 import { type Tensor, tensor, wrap } from '../../src/core/tensor.js'
 import * as T from '../../src/ad/index.js'
