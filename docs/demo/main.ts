@@ -30,7 +30,10 @@ interface Trained {
   readonly done: Extract<Message, { type: 'done' }>
 }
 
-const fmtTime = (s: number): string => (s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`)
+const fmtTime = (seconds: number): string => {
+  const s = Math.round(seconds)
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`
+}
 
 /** Progress: bars on a terminal, one plain line per epoch otherwise. */
 const progress = (specs: readonly RunSpec[]) => {
@@ -131,6 +134,7 @@ export const run = async (o: Options): Promise<{ readonly results: ResultsJson; 
       seconds: n.done.seconds,
       curve: n.done.curve,
       checkpoint: `${slug(n.spec.name)}.safetensors`,
+      ...(n.done.diverged ? { diverged: n.done.diverged } : {}),
     })),
     sparsity: sparsity(nets, data.test),
     monteCarlo: mc,

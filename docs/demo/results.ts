@@ -20,15 +20,19 @@ const Finite = new t.Type<number, number, unknown>(
 
 export const EpochPoint = io.struct('an epoch point', { epoch: io.PositiveInt, trainLoss: Finite, testError: Fraction })
 
-export const Run = io.struct('a run', {
-  name: t.string,
-  config: io.TrainingConfig,
-  trainError: Fraction,
-  testError: Fraction,
-  seconds: io.NonNegativeNumber,
-  curve: t.readonlyArray(EpochPoint),
-  checkpoint: t.string,
-})
+export const Run = io.struct(
+  'a run',
+  {
+    name: t.string,
+    config: io.TrainingConfig,
+    trainError: Fraction,
+    testError: Fraction,
+    seconds: io.NonNegativeNumber,
+    curve: t.readonlyArray(EpochPoint),
+    checkpoint: t.string,
+  },
+  { diverged: io.struct('where the loss diverged', { epoch: io.PositiveInt, step: io.PositiveInt }) },
+)
 
 export const Sparsity = io.struct('activation statistics', {
   name: t.string,

@@ -24,6 +24,8 @@ export interface EpochPoint {
 export interface RunResult {
   readonly spec: RunSpec
   readonly curve: readonly EpochPoint[]
+  /** Where the loss stopped being finite, if it did; training stops there. */
+  readonly diverged?: { readonly epoch: number; readonly step: number }
   readonly trainError: number
   readonly testError: number
   readonly params: nn.MlpParams
@@ -82,7 +84,8 @@ export const train = (
   const stepsPerEpoch = Math.ceil(n / batch)
   const curve: EpochPoint[] = []
   let t = 0
-  for (let epoch = 0; epoch < c.epochs; epoch++) {
+  let diverged: RunResult['diverged']
+  for (let epoch = 0; epoch < c.epochs && diverged === undefined; epoch++) {
     const order = random.permutation(random.foldIn(keys.shuffle, epoch), n).toTypedArray() as Int32Array
     let sum = 0
     for (let s = 0; s < stepsPerEpoch; s++) {
@@ -92,18 +95,22 @@ export const train = (
       const [value, grads] = valueAndGrad(loss)(params, x, y, random.foldIn(keys.dropout, t))
       ;[params, state] = update(params, state, grads)
       const l = value.item()
-      if (!Number.isFinite(l)) throw new Error(`${r.name}: the loss diverged at epoch ${epoch + 1}, step ${s + 1} (loss ${l})`)
+      if (!Number.isFinite(l)) {
+        diverged = { epoch: epoch + 1, step: s + 1 }
+        break
+      }
       sum += l
       t++
       onStep({ epoch, step: s, stepsPerEpoch, loss: l })
     }
-    curve.push({ epoch: epoch + 1, trainLoss: sum / stepsPerEpoch, testError: errorRate(spec, params, data.test) })
+    if (diverged === undefined) curve.push({ epoch: epoch + 1, trainLoss: sum / stepsPerEpoch, testError: errorRate(spec, params, data.test) })
   }
   return {
     spec: r,
     curve,
+    ...(diverged ? { diverged } : {}),
     trainError: errorRate(spec, params, data.train),
-    testError: curve[curve.length - 1]?.testError ?? errorRate(spec, params, data.test),
+    testError: errorRate(spec, params, data.test),
     params,
     seconds: (performance.now() - t0) / 1000,
   }

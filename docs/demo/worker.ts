@@ -22,6 +22,7 @@ export type Message =
       readonly trainError: number
       readonly testError: number
       readonly seconds: number
+      readonly diverged?: { readonly epoch: number; readonly step: number }
     }
   | { readonly type: 'error'; readonly message: string }
 
@@ -40,7 +41,7 @@ try {
     }
   })
   const checkpoint = io.encodeCheckpoint(r.params, { config: job.spec.config, key: random.key(job.spec.config.seed), metadata: { 'demo/name': job.spec.name } })
-  post({ type: 'done', checkpoint, curve: r.curve, trainError: r.trainError, testError: r.testError, seconds: r.seconds })
+  post({ type: 'done', checkpoint, curve: r.curve, trainError: r.trainError, testError: r.testError, seconds: r.seconds, ...(r.diverged ? { diverged: r.diverged } : {}) })
 } catch (e) {
   post({ type: 'error', message: e instanceof Error ? e.message : String(e) })
 }

@@ -1,0 +1,39 @@
+import * as E from 'fp-ts/lib/Either.js'
+import { describe, expect, it } from 'vitest'
+import { io, optim, tensor, type Tensor } from '../../src/index.js'
+
+const decode = (u: unknown): io.TrainingConfig => {
+  const r = io.decodeTrainingConfig(u)
+  if (E.isLeft(r)) throw r.left
+  return r.right
+}
+const base = { layers: [2, 1], activation: 'relu', keep: { input: 1, hidden: 1 }, batchSize: 1, epochs: 1, seed: 0 }
+type P = { w: Tensor; b: Tensor }
+const p: P = { w: tensor([[3], [4]], 'float64'), b: tensor([1], 'float64') }
+const g: P = { w: tensor([[1], [1]], 'float64'), b: tensor([1], 'float64') }
+const vals = (t: Tensor) => Array.from(t.toTypedArray())
+
+describe('optim.fromConfig', () => {
+  it('builds the momentum recurrence of the config, with schedules replacing the constants', () => {
+    const update = optim.fromConfig(decode({ ...base, optimizer: { type: 'momentum', learningRate: 0.5, momentum: 0.9, nesterov: false }, schedules: { learningRate: { type: 'constant', value: 0.25 } } }))
+    const [q, s] = update(p, update.init(p), g)
+    expect(vals(q.w)).toEqual([3 - 0.25, 4 - 0.25])
+    const [r] = update(q, s, g) // Δ = 0.9·1 + 1 = 1.9
+    expect(vals(r.w)).toEqual([3 - 0.25 - 0.25 * 1.9, 4 - 0.25 - 0.25 * 1.9])
+  })
+  it('adds weight decay to the gradient and projects only the weights onto the max-norm ball', () => {
+    const update = optim.fromConfig(decode({ ...base, optimizer: { type: 'sgd', learningRate: 1 }, weightDecay: 0.5, maxNorm: 1 }))
+    const [q] = update(p, update.init(p), g)
+    // w − (g + 0.5·w) = [0.5, 1]: norm √1.25 > 1, so it is scaled onto the ball; b is not projected.
+    const n = Math.hypot(0.5, 1)
+    expect(vals(q.w)).toEqual([0.5 / n, 1 / n].map((v) => expect.closeTo(v, 15)))
+    expect(vals(q.b)).toEqual([1 - (1 + 0.5)])
+  })
+  it('builds adam and inverse-time schedules', () => {
+    expect(optim.scheduleFromConfig({ type: 'inverseTime', initial: 1, timescale: 100 } as io.ScheduleConfig)(100)).toBe(0.5)
+    const update = optim.fromConfig(decode({ ...base, optimizer: { type: 'adam', learningRate: 0.1, b1: 0.9, b2: 0.999, eps: 1e-8 } }))
+    const [q] = update(p, update.init(p), g)
+    // Adam's first step moves every coordinate by about the learning rate.
+    expect(vals(q.w).map((v, i) => [3, 4][i]! - v)).toEqual([expect.closeTo(0.1, 6), expect.closeTo(0.1, 6)])
+  })
+})
