@@ -4,7 +4,7 @@
  * spread of each configuration. Each seed's full output goes to
  * demo-out/seed-<n>/ as with `npm run demo`.
  */
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import * as E from 'fp-ts/lib/Either.js'
 import { DEFAULTS } from './options.js'
@@ -12,9 +12,28 @@ import { run, write, pct } from './main.js'
 import { PAPER_TABLE } from './report.js'
 import { type Results, decodeResults } from './results.js'
 
-const seeds = (process.argv[2] ?? '0,1,2').split(',').map(Number)
-if (seeds.some((s) => !Number.isSafeInteger(s))) {
-  console.error(`usage: npm run demo:seeds -- 0,1,2   (comma-separated integer seeds), got ${process.argv[2]}`)
+/** What an earlier measurement found, kept because it is part of the result. */
+const HISTORY = `## How the settings were found
+
+The first measurement (2026-11-28, same networks and budget) decayed the dropout
+nets' learning rate as ε₀/(1 + t/200), which left it high at the end of the short
+run. Its test errors over seeds 0, 1, 2 were: plain 4.05 / 3.35 / 3.95 %, dropout
+3.00 / 3.10 / 3.10 %, dropout + max-norm 3.05 / 3.40 / 2.85 %. Dropout + max-norm
+was 0.68 % better on average, *not* more than the 0.70 % seed-to-seed spread, so
+the claim did not hold. The learning curves showed why: the dropout nets' test
+error still jumped by ±0.3 % from epoch to epoch at the end, because the effective
+step ε/(1 − m) was still about 1. The paper's recipe decays the rate over hundreds of
+thousands of steps; ours are 3,200, so the decay is now tied to the run's length
+(exponentially to ε₀/100 by the last step), and nothing else changed. Wider
+networks would help dropout more (the paper's n/p rule), but 784-512-512-10 takes
+about twice the demo's five-minute budget on two cores.
+`
+
+const args = process.argv.slice(2)
+const reportOnly = args.includes('--report-only')
+const seeds = (args.find((a) => !a.startsWith('--')) ?? '0,1,2').split(',').map(Number)
+if (seeds.some((s) => !Number.isSafeInteger(s)) || args.some((a) => a.startsWith('--') && a !== '--report-only')) {
+  console.error(`usage: npm run demo:seeds -- [0,1,2] [--report-only]   (comma-separated integer seeds; --report-only rebuilds the page from demo-out/seed-<n>/results.json), got ${args.join(' ')}`)
   process.exit(2)
 }
 
@@ -27,10 +46,10 @@ const stats = (xs: readonly number[]) => {
 const all: Results[] = []
 for (const seed of seeds) {
   const o = { ...DEFAULTS, seed, out: join(DEFAULTS.out, `seed-${seed}`) }
-  const { results: json, checkpoints } = await run(o)
-  const r = decodeResults(JSON.parse(JSON.stringify(json)))
+  const fresh = reportOnly ? undefined : await run(o)
+  const r = decodeResults(fresh ? JSON.parse(JSON.stringify(fresh.results)) : JSON.parse(readFileSync(join(o.out, 'results.json'), 'utf8')))
   if (E.isLeft(r)) throw r.left
-  await write(resolve(o.out), r.right, checkpoints)
+  if (fresh) await write(resolve(o.out), r.right, fresh.checkpoints)
   all.push(r.right)
   console.log(`seed ${seed}: ${r.right.runs.map((x) => `${x.name} ${pct(x.testError)}`).join(', ')}`)
 }
@@ -89,6 +108,7 @@ const page = [
   '',
   `Run on ${new Date().toISOString().slice(0, 10)}; the figures of each seed are in \`demo-out/seed-<n>/report.md\` after running the command.`,
   '',
+  HISTORY,
 ].join('\n')
 writeFileSync(resolve('docs/results.md'), page)
 console.log(`\nwrote docs/results.md — ${claim ? 'the claim holds' : 'the claim does NOT hold'} (gap ${pct(gap)}, spread ${pct(spread)})`)
