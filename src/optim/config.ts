@@ -13,9 +13,11 @@ import { type GradientTransformation, type ProjectedStep, chain, step } from './
 /**
  * The schedule a config describes.
  * @example
- * import { optim } from 'grad-ts'
- * const lr = optim.scheduleFromConfig({ type: 'inverseTime', initial: 1, timescale: 10000 })
- * console.assert(lr(10000) === 0.5)
+ * import { io, optim } from 'grad-ts'
+ * const config = io.decodeScheduleConfig({ type: 'inverseTime', initial: 1, timescale: 10000 })
+ * if (config._tag === 'Left') throw new Error(config.left.message)
+ * const lr = optim.scheduleFromConfig(config.right)
+ * console.assert(lr(0) === 1 && lr(10000) === 0.5)
  * @since 0.1.0
  */
 export const scheduleFromConfig = (s: ScheduleConfig): Schedule =>
@@ -31,9 +33,13 @@ export const scheduleFromConfig = (s: ScheduleConfig): Schedule =>
  * The gradient transformation of an optimizer config; schedules, when given,
  * replace its constant learning rate and momentum.
  * @example
- * import { optim } from 'grad-ts'
- * const tx = optim.optimizerFromConfig({ type: 'momentum', learningRate: 0.1, momentum: 0.9, nesterov: false })
- * console.assert(tx.init({}).length === 2)
+ * import { io, optim, tensor } from 'grad-ts'
+ * const config = io.decodeOptimizerConfig({ type: 'sgd', learningRate: 0.5 })
+ * if (config._tag === 'Left') throw new Error(config.left.message)
+ * const tx = optim.optimizerFromConfig(config.right)
+ * const w = tensor([1, 2])
+ * const [u] = tx.update(tensor([2, 4]), tx.init(w), w)
+ * console.assert(u.toTypedArray().join() === '-1,-2')
  * @since 0.1.0
  */
 export const optimizerFromConfig = (
@@ -56,11 +62,13 @@ export const optimizerFromConfig = (
  * optimizer with its schedules, then max-norm c on each unit's incoming
  * weights (column j of every leaf named `w`) if `maxNorm` is set.
  * @example
- * import { optim, tensor } from 'grad-ts'
- * const update = optim.fromConfig({
+ * import { io, optim, tensor } from 'grad-ts'
+ * const config = io.decodeTrainingConfig({
  *   layers: [2, 1], activation: 'relu', keep: { input: 1, hidden: 1 }, maxNorm: 1,
  *   optimizer: { type: 'sgd', learningRate: 1 }, batchSize: 1, epochs: 1, seed: 0,
- * } as never)
+ * })
+ * if (config._tag === 'Left') throw new Error(config.left.message)
+ * const update = optim.fromConfig(config.right)
  * const p = { w: tensor([[0], [0]]), b: tensor([0]) }
  * const [q] = update(p, update.init(p), { w: tensor([[-3], [-4]]), b: tensor([0]) })
  * console.assert(q.w.toTypedArray().join() === '0.6000000238418579,0.800000011920929')
