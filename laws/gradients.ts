@@ -106,7 +106,9 @@ export interface LawCheck {
  * @since 0.1.0
  */
 export interface GradCase<P extends Tree, Y extends Tree> {
+  /** The function under test. */
   readonly f: (x: P) => Y
+  /** The point at which it is differentiated. */
   readonly x: P
 }
 

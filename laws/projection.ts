@@ -34,7 +34,7 @@ const gamma = (k: number): number => (k * V) / (1 - k * V)
  *   squares that underflow (valid while c is in the laws' domain).
  * - Computed norm ñ = ‖w‖·ν with ν ∈ [`nuLo`, `nuHi`] = [√(1−δ)(1−u), √(1+δ)(1+u)].
  * - Scale s̃ = fl(fl(c)/ñ) = (c/‖w‖)·θ with θ ∈ [`thetaLo`, `thetaHi`] =
- *   [(1−u)²/νHi, (1+u)²/νLo]: c rounded to the dtype, the division.
+ *   [(1−u)²/νHi, (1+u)²/νLo] — c rounded to the dtype, the division.
  * - `bound`: ‖P̃(w)‖ ≤ c(1 + bound) = c·(θHi(1+u)) — the products w·s̃ add
  *   one u. A unit left untouched had ñ ≤ fl(c), so ‖w‖ ≤ c(1+u)/νLo, less.
  * - `inside`: a unit whose (reference) norm is ≤ c·inside has ñ ≤ fl(c), so
@@ -348,6 +348,7 @@ export const maxNormOptionsArb = (): fc.Arbitrary<MaxNormOptions> =>
  * @since 0.1.0
  */
 export interface ProjectionPropertyOptions {
+  /** The max-norm projection under test; `optim.maxNorm` by default. */
   readonly project?: (options: MaxNormOptions) => Projection<Tensor>
 }
 

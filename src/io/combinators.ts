@@ -11,7 +11,8 @@ import { hasOwn, isPlainRecord, setOwn, show } from './errors.js'
 /** Codecs of the keys of a record. @since 0.1.0 */
 export type Props = Readonly<Record<string, t.Mixed>>
 
-type Simplify<T> = { [K in keyof T]: T[K] }
+/** An intersection of records flattened into one record type, as editors show it. @since 0.1.0 */
+export type Simplify<T> = { [K in keyof T]: T[K] }
 
 /** The decoded type of a `struct`: required keys, then optional ones. @since 0.1.0 */
 export type StructOf<R extends Props, O extends Props> = Simplify<

@@ -5,10 +5,12 @@
  * never throws), the safetensors format (`io.safetensors`), and checkpoints
  * carrying a training config and PRNG key. Browser-safe: bytes in, bytes
  * out; files are written by `grad-ts/node`.
+ *
+ * @module
  */
 export { DecodeError, type Issue, decodeWith, report } from './errors.js'
 export * from './brands.js'
-export { type Props, type StructOf, type StructOutputOf, StructType, TaggedType, pair, struct, tagged } from './combinators.js'
+export { type Props, type Simplify, type StructOf, type StructOutputOf, StructType, TaggedType, pair, struct, tagged } from './combinators.js'
 export {
   DType,
   Shape,

@@ -8,6 +8,8 @@
  * row-major. Reading follows the validation of the reference implementation
  * (`safetensors/src/tensor.rs`, `SafeTensors::read_metadata` and
  * `Metadata::validate`) and the README's format notes; see `decode`.
+ *
+ * @module
  */
 import * as E from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts/lib/index.js'

@@ -66,9 +66,28 @@ export interface Eval {
 }
 /** Train or Eval — an explicit mode, never a boolean flag. @since 0.1.0 */
 export type Mode = Train | Eval
-/** The training mode. @since 0.1.0 */
+/**
+ * The training mode: the network's masks are drawn, so `nn.mlp` in Train mode is a `Random` value.
+ * @example
+ * import { nn, random, ones } from 'grad-ts'
+ * const spec = { sizes: [4, 3], dropout: { input: { keep: 0.5 }, hidden: { keep: 1 } } }
+ * const p = random.evaluate(random.key(0))(nn.initMlp(spec))
+ * const thinned = nn.mlp(spec, p, ones([1, 4]), nn.Train)
+ * const [a, b] = [random.key(1), random.key(2)].map((k) => random.evaluate(k)(thinned).toTypedArray().join())
+ * console.assert(nn.Train._tag === 'Train' && a !== b)
+ * @since 0.1.0
+ */
 export const Train: Train = Object.freeze({ _tag: 'Train' })
-/** The evaluation mode. @since 0.1.0 */
+/**
+ * The evaluation mode: the deterministic network, each unit's outgoing weights scaled by its p (paper convention).
+ * @example
+ * import { nn, random, ones } from 'grad-ts'
+ * const spec = { sizes: [4, 3], dropout: { input: { keep: 0.5 }, hidden: { keep: 1 } } }
+ * const p = random.evaluate(random.key(0))(nn.initMlp(spec))
+ * const a = nn.mlp(spec, p, ones([1, 4]), nn.Eval).toTypedArray().join()
+ * console.assert(nn.Eval._tag === 'Eval' && a === nn.mlp(spec, p, ones([1, 4]), nn.Eval).toTypedArray().join())
+ * @since 0.1.0
+ */
 export const Eval: Eval = Object.freeze({ _tag: 'Eval' })
 
 /** How a dropout layer behaves. @since 0.1.0 */

@@ -2,6 +2,8 @@
  * Neural-network building blocks: dropout (both conventions, Gaussian,
  * Monte-Carlo averaging), dense layers and MLPs, and activation statistics.
  * Imported as the `nn` namespace of grad-ts.
+ *
+ * @module
  */
 export {
   type Retention, type Convention, type Mode, type DropoutOptions,

@@ -20,6 +20,8 @@
  * for (let i = 0; i < 50; i++) [params, state] = train(params, state, grad(loss)(params, x, y))
  * console.assert(loss(params, x, y).item() < 1e-2 && state[0].count === 50)
  * @since 0.1.0
+ *
+ * @module
  */
 export {
   type Projection,

@@ -9,6 +9,8 @@
  * const mask = random.bernoulli(sub!, 0.8, [4])
  * console.assert(mask.dtype === 'bool' && random.isKey(next))
  * @since 0.1.0
+ *
+ * @module
  */
 export { threefry2x32 } from './threefry.js'
 export { type Key, isKey, key, keyData, wrapKeyData, keyEq, split, foldIn, checkKeyReuse } from './key.js'

@@ -36,7 +36,13 @@ import { type UniformOptions, bernoulli, bits, normal, uniform } from './sample.
  */
 export type Random<A> = (key: Key) => readonly [A, Key]
 
-/** The fp-ts URI of `Random`. @since 0.1.0 */
+/**
+ * The fp-ts URI of `Random`, under which its type is registered in fp-ts's `URItoKind`.
+ * @example
+ * import { random } from 'grad-ts'
+ * console.assert(random.Monad.URI === random.URI)
+ * @since 0.1.0
+ */
 export const URI = 'grad-ts/Random'
 /** @since 0.1.0 */
 export type URI = typeof URI
@@ -171,13 +177,45 @@ export const execute =
   <A>(ra: Random<A>): Key =>
     ra(k)[1]
 
-/** The Functor instance. @since 0.1.0 */
+/**
+ * The Functor instance.
+ * @example
+ * import { random } from 'grad-ts'
+ * const doubled = random.Functor.map(random.of(21), (n) => 2 * n)
+ * console.assert(random.evaluate(random.key(0))(doubled) === 42)
+ * @since 0.1.0
+ */
 export const Functor: Functor1<URI> = { URI, map: (fa, f) => map(f)(fa) }
-/** The Apply instance; effects run left to right. @since 0.1.0 */
+/**
+ * The Apply instance; effects run left to right, so the key is threaded
+ * through the first computation before the second.
+ * @example
+ * import { random } from 'grad-ts'
+ * import { sequenceS } from 'fp-ts/lib/Apply.js'
+ * const draws = sequenceS(random.Apply)({ a: random.uniformR([2]), b: random.uniformR([2]) })
+ * const { a, b } = random.evaluate(random.key(0))(draws)
+ * console.assert(a.toTypedArray().join() !== b.toTypedArray().join())
+ * @since 0.1.0
+ */
 export const Apply: Apply1<URI> = { ...Functor, ap: (fab, fa) => ap(fa)(fab) }
-/** The Applicative instance. @since 0.1.0 */
+/**
+ * The Applicative instance: `of` draws nothing and leaves the key as it was.
+ * @example
+ * import { random } from 'grad-ts'
+ * const k = random.key(7)
+ * const [value, next] = random.run(k)(random.Applicative.of('no randomness'))
+ * console.assert(value === 'no randomness' && random.keyEq.equals(next, k))
+ * @since 0.1.0
+ */
 export const Applicative: Applicative1<URI> = { ...Apply, of }
-/** The Chain instance. @since 0.1.0 */
+/**
+ * The Chain instance: the second computation may depend on the first's value.
+ * @example
+ * import { random } from 'grad-ts'
+ * const shapeThenDraw = random.Chain.chain(random.of(3), (n) => random.uniformR([n]))
+ * console.assert(random.evaluate(random.key(0))(shapeThenDraw).size === 3)
+ * @since 0.1.0
+ */
 export const Chain: Chain1<URI> = { ...Apply, chain: (fa, f) => chain(f)(fa) }
 /**
  * The Monad instance: lawful exactly (see the module comment).

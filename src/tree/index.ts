@@ -10,6 +10,8 @@
  * trees are object literals.
  *
  * Data-last combinators (`map(f)(tree)`) compose with `pipe`.
+ *
+ * @module
  */
 import { TensorError } from '../core/errors.js'
 import { Tensor } from '../core/tensor.js'
