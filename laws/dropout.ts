@@ -245,8 +245,8 @@ export const sameKeySameMaskLaw = (k: Key, x: Tensor, r: Retention): boolean => 
  */
 export const splitMasksUncorrelatedLaw = (k: Key, r: Retention, n = 10000): boolean => {
   const [k1, k2] = random.split(k)
-  const a = vals(random.evaluate(k1!)(nn.dropoutMask([n], r)))
-  const b = vals(random.evaluate(k2!)(nn.dropoutMask([n], r)))
+  const a = vals(random.evaluate(k1)(nn.dropoutMask([n], r)))
+  const b = vals(random.evaluate(k2)(nn.dropoutMask([n], r)))
   const ma = a.reduce((s, v) => s + v, 0) / n
   const mb = b.reduce((s, v) => s + v, 0) / n
   let cov = 0

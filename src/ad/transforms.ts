@@ -130,6 +130,7 @@ const scalarOutput = (op: string, y: unknown): Tensor => {
 export const valueAndGrad =
   <P extends Tree = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor) =>
   (params: P, ...rest: R): readonly [Tensor, P] => {
+    floatLeaves('grad', params, 'input')
     const [y, pullback] = vjp((p: P) => scalarOutput('grad', f(p, ...rest)), params)
     return [y, pullback(ones([], y.dtype))]
   }

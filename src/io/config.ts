@@ -27,37 +27,38 @@ export type SgdConfig = t.TypeOf<typeof SgdConfig>
 
 /**
  * Classical or Nesterov momentum, in the form of the paper's recipe:
- * Δ ← m·Δ + g, w ← w − ε·Δ (ε and m may follow schedules).
+ * Δ ← m·Δ + g, w ← w − ε·Δ (ε and m may follow schedules); `nesterov`
+ * defaults to false, as in `optim.momentum`.
  *
  * @example
  * import { io } from 'grad-ts'
- * console.assert(io.MomentumConfig.is({ type: 'momentum', learningRate: 0.1, momentum: 0.95, nesterov: false }))
+ * console.assert(io.MomentumConfig.is({ type: 'momentum', learningRate: 0.1, momentum: 0.95 }))
+ * console.assert(io.MomentumConfig.is({ type: 'momentum', learningRate: 0.1, momentum: 0.95, nesterov: true }))
  * @since 0.1.0
  */
-export const MomentumConfig = struct('a momentum config', {
-  type: t.literal('momentum'),
-  learningRate: PositiveNumber,
-  momentum: DecayFactor,
-  nesterov: t.boolean,
-})
+export const MomentumConfig = struct(
+  'a momentum config',
+  { type: t.literal('momentum'), learningRate: PositiveNumber, momentum: DecayFactor },
+  { nesterov: t.boolean },
+)
 /** Classical or Nesterov momentum. @since 0.1.0 */
 export type MomentumConfig = t.TypeOf<typeof MomentumConfig>
 
 /**
- * Adam (Kingma & Ba) with step size ε, decay rates β₁, β₂ in [0, 1) and eps > 0.
+ * Adam (Kingma & Ba) with step size ε, decay rates β₁, β₂ in [0, 1) and
+ * eps ≥ 0; absent ones take `optim.adam`'s defaults (0.9, 0.999, 1e-8).
  *
  * @example
  * import { io } from 'grad-ts'
  * console.assert(io.AdamConfig.is({ type: 'adam', learningRate: 1e-3, b1: 0.9, b2: 0.999, eps: 1e-8 }))
+ * console.assert(io.AdamConfig.is({ type: 'adam', learningRate: 1e-3 }))
  * @since 0.1.0
  */
-export const AdamConfig = struct('an adam config', {
-  type: t.literal('adam'),
-  learningRate: PositiveNumber,
-  b1: DecayFactor,
-  b2: DecayFactor,
-  eps: PositiveNumber,
-})
+export const AdamConfig = struct(
+  'an adam config',
+  { type: t.literal('adam'), learningRate: PositiveNumber },
+  { b1: DecayFactor, b2: DecayFactor, eps: NonNegativeNumber },
+)
 /** Adam. @since 0.1.0 */
 export type AdamConfig = t.TypeOf<typeof AdamConfig>
 

@@ -1,8 +1,10 @@
 /**
  * Decode errors and the io-ts reporter that names paths precisely.
  *
- * A path joins record keys with `.` and puts array indices in brackets:
- * `layers.1.w.shape[0]`. Union branches never appear in a path; when every
+ * A path joins record keys with `.` and puts array indices in brackets
+ * (`layers[1]`, `shape[0]`) — except inside a parameter tree, whose array
+ * elements are path segments as `tree.flatten` names them, so the path of a
+ * tree's leaf is the same everywhere: `layers.1.w.shape[0]`. Union branches never appear in a path; when every
  * branch of a union fails, the reporter keeps the branch that got furthest
  * into the value (or, when all branches fail on the value itself, one
  * message naming the union). Decoding never throws: any exception raised
@@ -132,13 +134,22 @@ const isUnion = (codec: t.Decoder<unknown, unknown>): boolean => {
 }
 
 /** The path of a context: record keys joined by `.`, array indices in brackets. */
+/** Codecs of parameter trees: their array elements are path segments (`layers.1.w`), not indices. */
+const treeCodecs = new WeakSet<t.Decoder<unknown, unknown>>()
+
+/** Marks a codec as a parameter tree's, for the paths of its errors. @internal */
+export const namesElementsAsKeys = <C extends t.Decoder<unknown, unknown>>(codec: C): C => {
+  treeCodecs.add(codec)
+  return codec
+}
+
 const pathOf = (context: t.Context): string => {
   let path = ''
   for (let i = 1; i < context.length; i++) {
     const parent = context[i - 1]!
     const entry = context[i]!
     if (isBranching(parent.type)) continue
-    path = Array.isArray(parent.actual) ? `${path}[${entry.key}]` : path === '' ? entry.key : `${path}.${entry.key}`
+    path = Array.isArray(parent.actual) && !treeCodecs.has(parent.type) ? `${path}[${entry.key}]` : path === '' ? entry.key : `${path}.${entry.key}`
   }
   return path
 }

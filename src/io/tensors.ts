@@ -17,7 +17,7 @@ import { Tensor, wrap } from '../core/tensor.js'
 import type { Tree } from '../tree/index.js'
 import { NonNegativeInt } from './brands.js'
 import { struct } from './combinators.js'
-import { type DecodeError, decodeWith, isPlainRecord, setOwn, show } from './errors.js'
+import { type DecodeError, decodeWith, isPlainRecord, namesElementsAsKeys, setOwn, show } from './errors.js'
 
 /**
  * A tensor element type: `"float32"`, `"float64"`, `"int32"` or `"bool"`.
@@ -234,7 +234,7 @@ export const treeFromJson = (options: TensorDecodeOptions = {}): t.Type<Tree, Tr
     },
     encode,
   )
-  return codec
+  return namesElementsAsKeys(codec)
 }
 
 /**
@@ -288,7 +288,7 @@ export const decodeTensorJson = (u: unknown, options: TensorDecodeOptions = {}):
  * @example
  * import { io } from 'grad-ts'
  * const r = io.decodeTreeJson({ layers: [{ w: { dtype: 'float32', shape: [-3], data: [] } }] })
- * console.assert(r._tag === 'Left' && r.left.message === 'layers[0].w.shape[0]: expected a non-negative integer, got -3')
+ * console.assert(r._tag === 'Left' && r.left.message === 'layers.0.w.shape[0]: expected a non-negative integer, got -3')
  * @since 0.1.0
  */
 export const decodeTreeJson = (u: unknown, options: TensorDecodeOptions = {}): Either<DecodeError, Tree> => decodeWith(treeFromJson(options))(u)

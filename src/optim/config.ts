@@ -51,9 +51,18 @@ export const optimizerFromConfig = (
     case 'sgd':
       return sgd(lr)
     case 'momentum':
-      return momentum({ learningRate: lr, momentum: schedules.momentum ? scheduleFromConfig(schedules.momentum) : o.momentum, nesterov: o.nesterov })
+      return momentum({
+        learningRate: lr,
+        momentum: schedules.momentum ? scheduleFromConfig(schedules.momentum) : o.momentum,
+        ...(o.nesterov === undefined ? {} : { nesterov: o.nesterov }),
+      })
     case 'adam':
-      return adam({ learningRate: lr, b1: o.b1, b2: o.b2, eps: o.eps })
+      return adam({
+        learningRate: lr,
+        ...(o.b1 === undefined ? {} : { b1: o.b1 }),
+        ...(o.b2 === undefined ? {} : { b2: o.b2 }),
+        ...(o.eps === undefined ? {} : { eps: o.eps }),
+      })
   }
 }
 

@@ -126,7 +126,7 @@ export const keyData = (k: Key): [number, number] => {
  * @example
  * import { random } from 'grad-ts'
  * const k = random.wrapKeyData([1797259609, 2579123966])
- * console.assert(random.keyEq.equals(k, random.split(random.key(0))[0]!))
+ * console.assert(random.keyEq.equals(k, random.split(random.key(0))[0]))
  * @since 0.1.0
  */
 export const wrapKeyData = (words: ArrayLike<number>): Key => {
@@ -150,16 +150,20 @@ export const keyEq: Eq<Key> = { equals: (a, b) => a[0] === b[0] && a[1] === b[1]
  * `n` new keys from one (default 2), as `jax.random.split` in partitionable
  * mode: key `i` is the threefry hash of the counter `(hi(i), lo(i))`, so
  * `split(k, n)[i]` equals `foldIn(k, i)` and a prefix does not depend on `n`.
- * The usual idiom is `const [next, sub] = split(k)`.
+ * The usual idiom is `const [next, sub] = split(k)`: without `n` the result
+ * is typed as a pair.
  *
  * @example
  * import { random } from 'grad-ts'
  * const [a, b] = random.split(random.key(0))
- * console.assert(random.keyData(a!).join() === '1797259609,2579123966')
- * console.assert(random.keyEq.equals(b!, random.foldIn(random.key(0), 1)))
+ * console.assert(random.keyData(a).join() === '1797259609,2579123966')
+ * console.assert(random.keyEq.equals(b, random.foldIn(random.key(0), 1)))
+ * console.assert(random.split(random.key(0), 3).length === 3)
  * @since 0.1.0
  */
-export const split = (k: Key, n = 2): readonly Key[] => {
+export function split(k: Key): readonly [Key, Key]
+export function split(k: Key, n: number): readonly Key[]
+export function split(k: Key, n = 2): readonly Key[] {
   if (!Number.isSafeInteger(n) || n < 0) throw new TensorError('split', `n must be a non-negative integer, got ${n}`)
   consume('split', k)
   const out: Key[] = []

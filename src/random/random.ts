@@ -142,7 +142,7 @@ export const ap =
  * import { random } from 'grad-ts'
  * import { pipe } from 'fp-ts/lib/function.js'
  * const [t, rest] = pipe(random.uniformR([2]), random.run(random.key(0)))
- * console.assert(t.size === 2 && random.keyEq.equals(rest, random.split(random.key(0))[0]!))
+ * console.assert(t.size === 2 && random.keyEq.equals(rest, random.split(random.key(0))[0]))
  * @since 0.1.0
  */
 export const run =
@@ -297,7 +297,7 @@ export const traverseRecord =
 const draw =
   <A>(sample: (sub: Key) => A): Random<A> =>
   (k) => {
-    const [next, sub] = split(k) as readonly [Key, Key]
+    const [next, sub] = split(k)
     return [sample(sub), next]
   }
 
@@ -308,7 +308,7 @@ const draw =
  * @example
  * import { random } from 'grad-ts'
  * const [k, rest] = random.keyR(random.key(0))
- * console.assert(random.keyEq.equals(k, random.split(random.key(0))[1]!) && !random.keyEq.equals(k, rest))
+ * console.assert(random.keyEq.equals(k, random.split(random.key(0))[1]) && !random.keyEq.equals(k, rest))
  * @since 0.1.0
  */
 export const keyR: Random<Key> = draw((sub) => sub)

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   TensorError, abs, add, arange, argmax, argmin, broadcastTo, cast, clip, concat, div, equal, exp, gather, greater, log, logSoftmax,
   logSumExp, matmul, max, maximum, mean, min, minimum, mul, neg, norm, oneHot, pad, pow, relu, reshape, scatterAdd, sigmoid, slice,
-  softmax, softmaxCrossEntropy, sqrt, sub, sum, tanh, tensor, transpose, where, zeros,
+  softmax, softmaxCrossEntropy, sqrt, sub, sum, tanh, tensor, transpose, where, zeros, grad, type Tensor,
 } from '../../src/index.js'
 
 const arr = (t: { toTypedArray(): ArrayLike<number> }) => Array.from(t.toTypedArray())
@@ -109,6 +109,17 @@ describe('movement', () => {
     expect(pad(tensor([[1]]), [1, 0], [0, 2]).toArray()).toEqual([[0, 0, 0], [1, 0, 0]])
     expect(concat([x, x], 1).toArray()).toEqual([[0, 1, 2, 0, 1, 2], [3, 4, 5, 3, 4, 5]])
     expect(() => concat([x, zeros([2, 2])], 0)).toThrow(/concat: float32\[2,3\] \+\+ float32\[2,2\]/)
+  })
+  it('concat promotes dtypes as the binary ops do, and each gradient keeps its input dtype', () => {
+    const a = tensor([0.1, 0.2])
+    const b = tensor([0.3], 'float64')
+    const c = concat([a, b, tensor([4], 'int32')])
+    expect(c.dtype).toBe('float64')
+    expect(Array.from(c.toTypedArray())).toEqual([Math.fround(0.1), Math.fround(0.2), 0.3, 4])
+    const g = grad((p: { a: Tensor; b: Tensor }) => sum(mul(concat([p.a, p.b]), tensor([1, 2, 3], 'float64'))))({ a, b })
+    expect([g.a.dtype, g.b.dtype]).toEqual(['float32', 'float64'])
+    expect(Array.from(g.a.toTypedArray())).toEqual([1, 2])
+    expect(Array.from(g.b.toTypedArray())).toEqual([3])
   })
   it('gather, scatterAdd and oneHot', () => {
     const idx = tensor([[2, 0], [1, 1]], 'int32')

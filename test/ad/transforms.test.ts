@@ -33,8 +33,8 @@ describe('grad', () => {
     expect(() => grad((x: Tensor) => mul(x, 2))(tensor([1, 2]))).toThrow(
       'grad: the function must return a float scalar (shape []), got float32[2]; use vjp for other outputs',
     )
-    expect(() => grad((x: Tensor) => sum(x))(tensor([1], 'int32'))).toThrow(/grad|vjp: input has dtype int32/)
-    expect(() => grad((p: { w: Tensor }) => sum(p.w))({ w: tensor([1], 'int32') })).toThrow('vjp: input at w has dtype int32; only float32 and float64 tensors are differentiable')
+    expect(() => grad((x: Tensor) => sum(x))(tensor([1], 'int32'))).toThrow('grad: input has dtype int32; only float32 and float64 tensors are differentiable')
+    expect(() => grad((p: { w: Tensor }) => sum(p.w))({ w: tensor([1], 'int32') })).toThrow('grad: input at w has dtype int32; only float32 and float64 tensors are differentiable')
   })
   it('stopGradient blocks every order', () => {
     const f = (x: Tensor) => mul(mul(x, x), stopGradient(x))

@@ -143,7 +143,7 @@ describe('tensor JSON', () => {
 
   test('paths through a tree: record keys with dots, array indices in brackets', () => {
     const json = { layers: [{ w: { dtype: 'float32', shape: [1], data: [0] } }, { w: { dtype: 'float32', shape: [-3], data: [] } }] }
-    expect(messageOf(io.decodeTreeJson(json))).toBe('layers[1].w.shape[0]: expected a non-negative integer, got -3')
+    expect(messageOf(io.decodeTreeJson(json))).toBe('layers.1.w.shape[0]: expected a non-negative integer, got -3')
     expect(messageOf(io.decodeTreeJson({ w: 3 }))).toBe('w: expected a parameter tree (a tensor { dtype, shape, data }, or an array or record of trees), got 3')
   })
 

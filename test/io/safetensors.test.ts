@@ -319,7 +319,7 @@ describe('checkpoints', () => {
   })
 
   test('a random.Key is saved as its two words and restored with wrapKeyData', () => {
-    const k = random.split(random.key(7))[1]!
+    const k = random.split(random.key(7))[1]
     const r = io.decodeCheckpoint(params, io.encodeCheckpoint(params, { key: k }))
     if (r._tag === 'Left') throw r.left
     expect(random.keyEq.equals(random.wrapKeyData(r.right.key!), k)).toBe(true)

@@ -39,4 +39,20 @@ describe('optim.fromConfig', () => {
     // Adam's first step moves every coordinate by about the learning rate.
     expect(vals(q.w).map((v, i) => [3, 4][i]! - v)).toEqual([expect.closeTo(0.1, 6), expect.closeTo(0.1, 6)])
   })
+  it('gives absent optional fields the defaults of the optimizer they configure', () => {
+    const same = (config: object, tx: optim.GradientTransformation<unknown>) => {
+      const update = optim.fromConfig(decode({ ...base, optimizer: config }))
+      const expected = optim.step(tx)
+      let [a, sa] = update(p, update.init(p), g)
+      let [b, sb] = expected(p, expected.init(p), g)
+      ;[a, sa] = update(a, sa, g)
+      ;[b, sb] = expected(b, sb, g)
+      expect(vals(a.w)).toEqual(vals(b.w))
+      expect(vals(a.b)).toEqual(vals(b.b))
+    }
+    same({ type: 'adam', learningRate: 0.1 }, optim.adam({ learningRate: 0.1 }))
+    same({ type: 'adam', learningRate: 0.1, eps: 0 }, optim.adam({ learningRate: 0.1, eps: 0 }))
+    same({ type: 'momentum', learningRate: 0.1, momentum: 0.9 }, optim.momentum({ learningRate: 0.1, momentum: 0.9 }))
+    same({ type: 'momentum', learningRate: 0.1, momentum: 0.9, nesterov: true }, optim.momentum({ learningRate: 0.1, momentum: 0.9, nesterov: true }))
+  })
 })

@@ -14,7 +14,7 @@ const data = (t: Tensor) => Array.from(t.toTypedArray())
 
 describe('primitive draws split the key: [next, sub] = split(key)', () => {
   test.prop([keyArb()])('each sampler samples from sub and passes next on', (k) => {
-    const [next, sub] = split(k) as readonly [Key, Key]
+    const [next, sub] = split(k)
     const cases: [Random<Tensor>, Tensor][] = [
       [random.uniformR([3], { dtype: 'float64' }), uniform(sub, [3], { dtype: 'float64' })],
       [random.normalR([3]), normal(sub, [3])],
@@ -32,8 +32,8 @@ describe('primitive draws split the key: [next, sub] = split(key)', () => {
 
   it('threads keys through a chain: the second draw uses split(next)', () => {
     const k = random.key(0)
-    const [n1, s1] = split(k) as readonly [Key, Key]
-    const [n2, s2] = split(n1) as readonly [Key, Key]
+    const [n1, s1] = split(k)
+    const [n2, s2] = split(n1)
     const prog = pipe(random.uniformR([2]), random.chain((a) => pipe(random.normalR([2]), random.map((b) => [a, b] as const))))
     const [[a, b], rest] = pipe(prog, run(k))
     expect(data(a)).toEqual(data(uniform(s1, [2])))
@@ -45,8 +45,8 @@ describe('primitive draws split the key: [next, sub] = split(key)', () => {
   it('of draws nothing; ap runs the function side first', () => {
     const k = random.key(1)
     expect(random.of(5)(k)).toEqual([5, k])
-    const [n1, s1] = split(k) as readonly [Key, Key]
-    const [, s2] = split(n1) as readonly [Key, Key]
+    const [n1, s1] = split(k)
+    const [, s2] = split(n1)
     const f = pipe(random.uniformR([]), random.map((u) => (v: Tensor) => [u.item(), v.item()]))
     const [pair] = pipe(f, random.ap(random.uniformR([])), run(k))
     expect(pair).toEqual([uniform(s1, []).item(), uniform(s2, []).item()])
@@ -72,8 +72,8 @@ describe('instances and traversals', () => {
   it('sequenceT and sequenceS draw left to right', () => {
     const k = random.key(2)
     const [x, y] = evaluate(k)(random.sequenceT(random.uniformR([]), random.uniformR([])))
-    const [n1, s1] = split(k) as readonly [Key, Key]
-    const s2 = split(n1)[1]!
+    const [n1, s1] = split(k)
+    const s2 = split(n1)[1]
     expect([x.item(), y.item()]).toEqual([uniform(s1, []).item(), uniform(s2, []).item()])
     const r = evaluate(k)(random.sequenceS({ z: random.uniformR([]), a: random.uniformR([]) }))
     expect([r.z.item(), r.a.item()]).toEqual([x.item(), y.item()])

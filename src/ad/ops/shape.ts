@@ -3,12 +3,14 @@
  * gather and scatterAdd. Their derivatives are each other: the VJP of slice is
  * pad and back, of gather is scatterAdd and back, of broadcastTo is a sum.
  */
+import { promote } from '../../core/dtype.js'
 import { TensorError, fmtShape } from '../../core/errors.js'
 import { broadcastKernel, concatKernel, gatherKernel, padKernel, scatterAddKernel, sliceKernel, transposeKernel } from '../../core/kernels/movement.js'
 import { type Shape, broadcastShapes, checkShape, normAxis, shapeEq, sizeOf } from '../../core/shape.js'
 import { type Tensor, wrap, zeros } from '../../core/tensor.js'
 import { primitive } from '../prim.js'
 import { bind } from '../trace.js'
+import { cast } from './elementwise.js'
 import { sum } from './reduce.js'
 
 const reshapeP = primitive<{ readonly shape: Shape }>({
@@ -181,7 +183,7 @@ const concatP = primitive<{ readonly axis: number }>({
     let total = 0
     for (const x of xs) {
       const same = x.rank === first.rank && x.shape.every((d, i) => i === axis || d === first.shape[i])
-      if (!same || x.dtype !== first.dtype) throw new TensorError('concat', `${xs.map((t) => `${t.dtype}${fmtShape(t.shape)}`).join(' ++ ')}: shapes must agree except on axis ${axis}, dtypes must agree`)
+      if (!same || x.dtype !== first.dtype) throw new TensorError('concat', `${xs.map((t) => `${t.dtype}${fmtShape(t.shape)}`).join(' ++ ')}: shapes must agree except on axis ${axis}`)
       total += x.shape[axis]!
     }
     return { shape: Object.freeze(first.shape.map((d, i) => (i === axis ? total : d))), dtype: first.dtype }
@@ -197,16 +199,21 @@ const concatP = primitive<{ readonly axis: number }>({
 })
 
 /**
- * Joins tensors along an existing axis.
+ * Joins tensors along an existing axis; their dtypes are promoted to the
+ * widest of them first, as in the binary ops.
  * @example
  * import { concat, tensor } from 'grad-ts'
  * console.assert(concat([tensor([[1, 2]]), tensor([[3, 4]])], 0).shape.join() === '2,2')
+ * console.assert(concat([tensor([1]), tensor([2], 'float64')]).dtype === 'float64')
  * @since 0.1.0
  */
 export const concat = (xs: readonly Tensor[], axis = 0): Tensor => {
   if (xs.length === 0) throw new TensorError('concat', 'needs at least one tensor')
   const a = normAxis('concat', axis, xs[0]!.rank)
-  return xs.length === 1 ? xs[0]! : bind(concatP, xs, { axis: a })
+  if (xs.length === 1) return xs[0]!
+  // As jnp.concatenate: the inputs are promoted to their common dtype first (never a downcast).
+  const dtype = xs.map((x) => x.dtype).reduce(promote)
+  return bind(concatP, xs.map((x) => cast(x, dtype)), { axis: a })
 }
 
 const checkIndices = (op: string, idx: Tensor, size: number): void => {
