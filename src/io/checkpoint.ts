@@ -7,6 +7,7 @@
 import * as E from 'fp-ts/lib/Either.js'
 import type * as t from 'io-ts/lib/index.js'
 import { TensorError } from '../core/errors.js'
+import { type Key, wrapKeyData } from '../random/key.js'
 import type { Tree } from '../tree/index.js'
 import { type NonNegativeInt, NonNegativeInt as NonNegativeIntCodec } from './brands.js'
 import { KeyWords, TrainingConfig } from './config.js'
@@ -35,8 +36,8 @@ export interface CheckpointContents {
 export interface Checkpoint<T extends Tree> {
   readonly params: T
   readonly config?: TrainingConfig
-  /** The saved key's words; `random.wrapKeyData(key)` makes the `Key` again. */
-  readonly key?: KeyWords
+  /** The saved PRNG key, ready to use. */
+  readonly key?: Key
   readonly step?: NonNegativeInt
   /** The metadata other than the reserved `grad-ts/…` keys. */
   readonly metadata: Readonly<Record<string, string>>
@@ -56,10 +57,11 @@ const checked = <A, O>(what: string, codec: t.Type<A, O>, a: A): string => {
  * is a `TensorError`: a checkpoint that cannot be read back is never written.
  *
  * @example
- * import { io, tensor, zeros } from 'grad-ts'
- * const bytes = io.encodeCheckpoint({ w: tensor([1, 2]) }, { key: [0, 42], step: 100 })
+ * import { io, random, tensor, zeros } from 'grad-ts'
+ * const bytes = io.encodeCheckpoint({ w: tensor([1, 2]) }, { key: random.key(42), step: 100 })
  * const r = io.decodeCheckpoint({ w: zeros([2]) }, bytes)
- * console.assert(r._tag === 'Right' && r.right.step === 100 && r.right.key?.[1] === 42)
+ * console.assert(r._tag === 'Right' && r.right.step === 100)
+ * console.assert(r._tag === 'Right' && r.right.key !== undefined && random.keyEq.equals(r.right.key, random.key(42)))
  * @since 0.1.0
  */
 export const encodeCheckpoint = (params: Tree, contents: CheckpointContents = {}): Uint8Array => {
@@ -128,7 +130,7 @@ export const decodeCheckpoint = <T extends Tree>(like: T, bytes: Uint8Array, opt
     params: params.right,
     metadata,
     ...(config.right === undefined ? {} : { config: config.right }),
-    ...(key.right === undefined ? {} : { key: key.right }),
+    ...(key.right === undefined ? {} : { key: wrapKeyData(key.right) }),
     ...(step.right === undefined ? {} : { step: step.right }),
   })
 }
