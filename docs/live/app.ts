@@ -150,17 +150,17 @@ export const mount = (root: HTMLElement, options: MountOptions): (() => void) =>
     const k = stepKey(s, run.step)
     const words = random.keyData(k)
     keyText.textContent = `[${words.join(', ')}]`
-    const m = masksOf(s, k)
+    const m = masksOf(s, run, data.train)
     const first = batchIndices(s, data.train, run.step)[0]!
     // toTypedArray copies (tensors are immutable): read each tensor once, not once per pixel.
     const pixels = slice(data.train.x, [first, 0], [first + 1, PIXELS]).toTypedArray()
     const inputMask = m.input?.toTypedArray()
-    const hiddenMask = m.hidden.toTypedArray()
+    const hiddenMask = m.hidden?.toTypedArray()
     const kept = (i: number) => inputMask === undefined || inputMask[i] === 1
     drawGrid(digitCanvas, SIDE, (i) => pixels[i]!)
     drawGrid(inputMaskCanvas, SIDE, (i) => (kept(i) ? 0 : null))
     drawGrid(maskedCanvas, SIDE, (i) => (kept(i) ? pixels[i]! : 0))
-    drawGrid(hiddenMaskCanvas, 10, (i) => (hiddenMask[i] === 1 ? 0 : null))
+    drawGrid(hiddenMaskCanvas, 10, (i) => (hiddenMask === undefined || hiddenMask[i] === 1 ? 0 : null))
     Object.assign(masks.dataset, {
       key: words.join(','),
       step: String(run.step),
@@ -168,7 +168,7 @@ export const mount = (root: HTMLElement, options: MountOptions): (() => void) =>
       keepHidden: String(s.keepHidden),
       batch: String(BATCH),
       inputMask: m.input === null ? '' : bits(m.input, 0, PIXELS),
-      hiddenMask: bits(m.hidden, 0, HIDDEN),
+      hiddenMask: m.hidden === null ? '' : bits(m.hidden, 0, HIDDEN),
     })
     const u0 = random.uniform(random.key(s.seed), []).item()
     const u = Array.from(random.uniform(k, [4]).toTypedArray())

@@ -126,12 +126,12 @@ export const rows = (d: Digits, from: number, to: number): Digits => {
 }
 
 /**
- * The dropout masks that step t's key draws, exactly as `nn.mlp` draws them in
- * Train mode: the input mask `[BATCH, 784]` first, then the hidden mask
- * `[BATCH, 100]` from the key that remains. (A layer with keep 1 draws nothing.)
+ * The dropout masks of step t: the ones `nn.mlpTrace` reports drawing on that
+ * step's batch with that step's key — the input mask `[BATCH, 784]`, then the
+ * hidden mask `[BATCH, 100]`; `null` for a layer with keep 1 (nothing drawn).
  */
-export const masksOf = (s: Settings, k: random.Key): { readonly input: Tensor | null; readonly hidden: Tensor } => {
-  const input = s.keepInput === 1 ? random.of(null) : nn.dropoutMask([BATCH, PIXELS], { keep: s.keepInput })
-  const [i, h] = random.evaluate(k)(random.sequenceT(input, nn.dropoutMask([BATCH, HIDDEN], { keep: s.keepHidden })))
-  return { input: i, hidden: h }
+export const masksOf = (s: Settings, run: Run, train: Digits): { readonly input: Tensor | null; readonly hidden: Tensor | null } => {
+  const x = gather(train.x, fromTypedArray(batchIndices(s, train, run.step)))
+  const t = random.evaluate(stepKey(s, run.step))(nn.mlpTrace(spec(s), run.params, x, nn.Train))
+  return { input: t.masks[0] ?? null, hidden: t.masks[1] ?? null }
 }

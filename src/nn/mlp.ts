@@ -11,7 +11,7 @@ import { matmul } from '../ad/ops/matmul.js'
 import type { Random } from '../random/random.js'
 import * as R from '../random/random.js'
 import { key } from '../random/key.js'
-import { type Convention, type Eval, type Mode, type Retention, type Train, dropoutIn, keepProbability, scaleOutgoing } from './dropout.js'
+import { type Convention, type Eval, type Mode, type Retention, type Train, applyMask, dropoutEval, dropoutMask, keepProbability, scaleOutgoing } from './dropout.js'
 
 /** Parameters of one dense layer y = x·w + b, w of shape [in, out]. @since 0.1.0 */
 // Type aliases, not interfaces: an interface has no index signature, so it is not a `Tree`.
@@ -91,10 +91,17 @@ export const initMlp = (spec: MlpSpec, init: Initializer = 'normal', dtype: Floa
 
 const activate = (a: Activation, z: Tensor): Tensor => (a === 'relu' ? relu(z) : a === 'sigmoid' ? sigmoid(z) : tanh(z))
 
-/** The output of an MLP and the activations of its hidden layers (after the nonlinearity, before dropout). @since 0.1.0 */
+/** The output of an MLP, the activations of its hidden layers, and the dropout masks it drew. @since 0.1.0 */
 export interface MlpTrace {
   readonly logits: Tensor
+  /** Each hidden layer's activations, after the nonlinearity and before dropout. */
   readonly hidden: readonly Tensor[]
+  /**
+   * The keep-masks (bool, the shape of the layer's input) in the order they
+   * were drawn: the input's, then each hidden layer's. Empty without a
+   * `dropout` spec; `null` where nothing was drawn (Eval mode, or keep = 1).
+   */
+  readonly masks: readonly (Tensor | null)[]
 }
 
 /**
@@ -107,6 +114,10 @@ export interface MlpTrace {
  * const p = random.evaluate(random.key(0))(nn.initMlp(spec))
  * const t = random.evaluate(random.key(1))(nn.mlpTrace(spec, p, ones([2, 4]), nn.Train))
  * console.assert(t.logits.shape.join() === '2,3' && t.hidden.length === 1)
+ * // The masks are the ones nn.dropoutMask draws from the same key, input first.
+ * const [input, hidden] = random.evaluate(random.key(1))(random.sequenceT(nn.dropoutMask([2, 4], { keep: 0.8 }), nn.dropoutMask([2, 8], { keep: 0.5 })))
+ * console.assert(t.masks[0]!.toTypedArray().join() === input.toTypedArray().join())
+ * console.assert(t.masks[1]!.toTypedArray().join() === hidden.toTypedArray().join())
  * @since 0.1.0
  */
 export const mlpTrace =
@@ -117,10 +128,17 @@ export const mlpTrace =
     const d = spec.dropout
     const opts = { convention: d?.convention ?? 'inverted' }
     let k = key
+    const masks: (Tensor | null)[] = []
+    // As `dropoutIn`, keeping the mask: Train draws one (unless keep = 1) and applies it; Eval scales.
     const drop = (h: Tensor, r: Retention): Tensor => {
-      const [y, next] = dropoutIn(mode, r, opts)(h)(k)
+      if (mode._tag === 'Eval' || keepProbability(r) === 1) {
+        masks.push(null)
+        return dropoutEval(r, opts)(h)
+      }
+      const [m, next] = dropoutMask(h.shape, r)(k)
       k = next
-      return y
+      masks.push(m)
+      return applyMask(h, m, r, opts.convention)
     }
     let h = d ? drop(x, d.input) : x
     const hidden: Tensor[] = []
@@ -134,7 +152,7 @@ export const mlpTrace =
       hidden.push(a)
       h = d ? drop(a, d.hidden) : a
     })
-    return [{ logits: h, hidden }, k]
+    return [{ logits: h, hidden, masks }, k]
   }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { TensorError, abs, max, nn, ones, random, sub, tensor, type Tensor } from '../../src/index.js'
+import { TensorError, abs, max, nn, ones, random, relu, sub, tensor, type Tensor } from '../../src/index.js'
 
 const vals = (t: Tensor) => Array.from(t.toTypedArray())
 
@@ -34,6 +34,26 @@ describe('dense layers and MLPs', () => {
     const a = random.evaluate(random.key(2))(nn.mlp(spec, p, x, nn.Train))
     const b = random.evaluate(random.key(3))(nn.mlp(spec, p, x, nn.Train))
     expect(vals(a)).not.toEqual(vals(b))
+  })
+  it('reports the masks it drew, and its Train logits are the network on the masked activations', () => {
+    const spec = { sizes: [6, 8, 8, 2], dropout: { input: { keep: 1 }, hidden: { keep: 0.5 }, convention: 'paper' as const } }
+    const p = random.evaluate(random.key(0))(nn.initMlp(spec, 'he', 'float64'))
+    const x = random.evaluate(random.key(1))(random.normalR([3, 6], 'float64'))
+    const t = random.evaluate(random.key(4))(nn.mlpTrace(spec, p, x, nn.Train))
+    // keep = 1 on the input draws nothing; the two hidden masks come from the key stream in order.
+    expect(t.masks[0]).toBeNull()
+    const [m1, m2] = random.evaluate(random.key(4))(random.sequenceT(nn.dropoutMask([3, 8], { keep: 0.5 }), nn.dropoutMask([3, 8], { keep: 0.5 })))
+    expect(vals(t.masks[1]!)).toEqual(vals(m1))
+    expect(vals(t.masks[2]!)).toEqual(vals(m2))
+    // Recompute the forward pass by hand with those masks (paper convention: no rescaling in training).
+    const plain = { sizes: spec.sizes }
+    const h1 = nn.applyMask(t.hidden[0]!, m1, { keep: 0.5 }, 'paper')
+    const z2 = nn.mlp({ sizes: [8, 8] }, { layers: [p.layers[1]!] }, h1, nn.Eval) // the last layer is linear: h1·W + b
+    expect(vals(t.hidden[1]!)).toEqual(vals(relu(z2)))
+    const logits = nn.mlp({ sizes: [8, 2] }, { layers: [p.layers[2]!] }, nn.applyMask(t.hidden[1]!, m2, { keep: 0.5 }, 'paper'), nn.Eval)
+    expect(vals(t.logits)).toEqual(vals(logits))
+    expect(nn.mlpTrace(spec, p, x, nn.Eval)(random.key(4))[0].masks).toEqual([null, null, null])
+    expect(nn.mlpTrace(plain, p, x, nn.Train)(random.key(4))[0].masks).toEqual([])
   })
   it('scaleWeights turns a paper-convention net into the equivalent plain net', () => {
     const spec = { sizes: [6, 8, 8, 2], activation: 'tanh' as const, dropout: { input: { keep: 0.8 }, hidden: { keep: 0.5 }, convention: 'paper' as const } }
