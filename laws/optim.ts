@@ -313,7 +313,7 @@ const timescale = fc.integer({ min: 1, max: 100 })
  */
 export const momentumOptionsArb = (): fc.Arbitrary<MomentumOptions> =>
   fc.record({
-    learningRate: fc.oneof(rate, fc.tuple(rate, timescale).map(([e, t]) => inverseTime(e, t)), fc.tuple(rate, timescale).map(([e, t]) => exponentialDecay(e, 0.5, t))),
+    learningRate: fc.oneof(rate, fc.tuple(rate, timescale).map(([e, t]) => inverseTime(e, t)), fc.tuple(rate, timescale).map(([e, t]) => exponentialDecay(e, t, 0.5))),
     momentum: fc.oneof(decay, fc.tuple(decay, decay, timescale).map(([a, b, t]) => momentumRamp(a, b, t))),
     nesterov: fc.boolean(),
   })

@@ -24,7 +24,7 @@ export const scheduleFromConfig = (s: ScheduleConfig): Schedule =>
   s.type === 'constant'
     ? constant(s.value)
     : s.type === 'exponentialDecay'
-      ? exponentialDecay(s.initial, s.decayRate, s.transitionSteps)
+      ? exponentialDecay(s.initial, s.transitionSteps, s.decayRate)
       : s.type === 'inverseTime'
         ? inverseTime(s.initial, s.timescale)
         : momentumRamp(s.initial, s.final, s.timescale)

@@ -296,7 +296,7 @@ export const momentum = ({ learningRate, momentum: m, nesterov = false }: Moment
  *
  * @example
  * import { optim } from 'grad-ts'
- * const o: optim.AdamOptions = { learningRate: optim.exponentialDecay(1e-3, 0.5, 1000) }
+ * const o: optim.AdamOptions = { learningRate: optim.exponentialDecay(1e-3, 1000, 0.5) }
  * console.assert(optim.adam(o).init({}).length === 2)
  * @since 0.1.0
  */

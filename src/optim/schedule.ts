@@ -43,21 +43,21 @@ export const constant = (value: number): Schedule => {
 }
 
 /**
- * Exponential decay, optax's `exponential_decay` without staircase:
- * vₜ = initial · decayRate^(t / transitionSteps). Why: the paper's conv-net
+ * Exponential decay, optax's `exponential_decay` (same argument order) without
+ * staircase: vₜ = initial · decayRate^(t / transitionSteps). Why: the paper's conv-net
  * runs decay the learning rate by a fixed factor per epoch.
  *
  * @example
  * import { optim } from 'grad-ts'
- * const s = optim.exponentialDecay(10, 0.5, 100)
+ * const s = optim.exponentialDecay(10, 100, 0.5)
  * console.assert(s(0) === 10 && s(100) === 5 && s(200) === 2.5)
  * @since 0.1.0
  */
-export const exponentialDecay = (initial: number, decayRate: number, transitionSteps: number): Schedule => {
+export const exponentialDecay = (initial: number, transitionSteps: number, decayRate: number): Schedule => {
   const op = 'optim.exponentialDecay'
   finite(op, 'initial', initial)
-  positive(op, 'decayRate', decayRate)
   positive(op, 'transitionSteps', transitionSteps)
+  positive(op, 'decayRate', decayRate)
   return (t) => initial * decayRate ** (t / transitionSteps)
 }
 

@@ -183,8 +183,8 @@ describe('known answers', () => {
     expect(ramp(0)).toBe(0.5)
     expect(ramp(100000)).toBeCloseTo(0.99 - 0.49 / Math.E, 15)
     expect(ramp(1e9)).toBeCloseTo(0.99, 15)
-    expect([0, 1, 2, 3].map(optim.exponentialDecay(8, 0.5, 1))).toEqual([8, 4, 2, 1])
-    expect(optim.exponentialDecay(1, 0.25, 2)(1)).toBe(0.5)
+    expect([0, 1, 2, 3].map(optim.exponentialDecay(8, 1, 0.5))).toEqual([8, 4, 2, 1])
+    expect(optim.exponentialDecay(1, 2, 0.25)(1)).toBe(0.5)
     expect(optim.constant(0.3)(123)).toBe(0.3)
     // Learning rate 1/(1 + t): the t-th update (from 0) is scaled by it.
     const train = optim.step(optim.sgd(optim.inverseTime(1, 1)))
@@ -245,7 +245,7 @@ describe('composition and errors', () => {
     expect(errorOf(() => optim.trace({ decay: -0.1 }))).toBe('optim.trace: decay must be in [0, 1), got -0.1')
     expect(errorOf(() => optim.addWeightDecay(Infinity))).toBe('optim.addWeightDecay: weightDecay must be a finite number, got Infinity')
     expect(errorOf(() => optim.inverseTime(1, 0))).toBe('optim.inverseTime: timescale must be a positive finite number, got 0')
-    expect(errorOf(() => optim.exponentialDecay(1, 0, 10))).toBe('optim.exponentialDecay: decayRate must be a positive finite number, got 0')
+    expect(errorOf(() => optim.exponentialDecay(1, 10, 0))).toBe('optim.exponentialDecay: decayRate must be a positive finite number, got 0')
     expect(errorOf(() => optim.momentumRamp(0.5, NaN, 10))).toBe('optim.momentumRamp: final must be a finite number, got NaN')
     const tx = optim.momentum({ learningRate: 0.1, momentum: (t) => 0.5 * t })
     const p = { w: tensor([1]) }
