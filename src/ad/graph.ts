@@ -35,23 +35,27 @@ export interface Graph {
 
 /**
  * Records the graph of `f` at `args` as a value. Only ops that depend on the
- * inputs are nodes; other tensors they read appear as `const` nodes.
+ * inputs are nodes; other tensors they read appear as `const` nodes. As with
+ * `grad`, the first argument (a tensor or a tree) is traced and any further
+ * arguments are data, seen as constants.
  * @example
- * import { trace, add, mul, tensor, type Tensor } from 'grad-ts'
+ * import { trace, add, matmul, mul, tensor, type Tensor } from 'grad-ts'
  * const g = trace((x: Tensor) => add(mul(x, x), 1))(tensor([1, 2]))
  * console.assert(g.nodes.map((n) => n.op).join() === 'input,mul,const,add')
+ * const layer = trace((w: Tensor, x: Tensor) => matmul(x, w))(tensor([[1], [2]]), tensor([[3, 4]]))
+ * console.assert(layer.nodes.map((n) => n.op).join() === 'input,const,matmul')
  * @since 0.1.0
  */
 export const trace =
-  <P extends Tree = Tensor>(f: (args: P) => Tree) =>
-  (args: P): Graph => {
+  <P extends Tree = Tensor, R extends readonly unknown[] = []>(f: (args: P, ...rest: R) => Tree) =>
+  (args: P, ...rest: R): Graph => {
     let outs: readonly (Node | null)[] = []
     let outLabels: readonly string[] = []
     let inNodes: readonly Node[] = []
     vjp((p: P) => {
       const xs = flatten(p).map(({ value }) => value.tracer as VjpTracer)
       inNodes = xs.map((t) => t.node)
-      const y = f(p)
+      const y = f(p, ...rest)
       const ys = flatten(y)
       const main = xs[0]?.main
       outs = ys.map(({ value }) => (main === undefined ? null : ((tracerOf(value, main) as VjpTracer | undefined)?.node ?? null)))
