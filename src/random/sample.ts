@@ -254,7 +254,7 @@ export const permutation = (k: Key, n: number): Tensor => {
   let key = k
   for (let r = 0; r < rounds; r++) {
     const [next, sub] = split(key)
-    key = next!
+    key = next
     const sortKeys = bits32(sub, n)
     // Array.prototype.sort is stable, as lax.sort_key_val is.
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => sortKeys[a]! - sortKeys[b]!)
