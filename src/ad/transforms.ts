@@ -87,8 +87,11 @@ const backward = (outs: readonly (Node | null)[], cts: readonly Tensor[], ins: r
  * console.assert(pullback(tensor([1, 1, 1])).toTypedArray().join() === '2,4,6')
  * @since 0.1.0
  */
-export const vjp = <P extends Tree, Y extends Tree>(f: (primals: P) => Y, primals: P): readonly [Y, (cotangent: Y) => P] => {
-  const xs = floatLeaves('vjp', primals, 'input')
+export const vjp = <P extends Tree, Y extends Tree>(f: (primals: P) => Y, primals: P): readonly [Y, (cotangent: Y) => P] => vjpAs('vjp', f, primals)
+
+/** `vjp`, with errors named after the transform the user called (`grad` is built on it). */
+const vjpAs = <P extends Tree, Y extends Tree>(op: string, f: (primals: P) => Y, primals: P): readonly [Y, (cotangent: Y) => P] => {
+  const xs = floatLeaves(op, primals, 'input')
   const main = new MainTrace('vjp')
   const ins = xs.map((x) => inputNode(main, x))
   const args = rebuild(primals, xs.map((x, i) => traced(x, { main, primal: x, node: ins[i]! }))) as P
@@ -98,11 +101,11 @@ export const vjp = <P extends Tree, Y extends Tree>(f: (primals: P) => Y, primal
   const value = rebuild(y, ys.map(({ value }) => tracerOf(value, main)?.primal ?? value)) as Y
   const pullback = (cotangent: Y): P => {
     const cs = flatten(cotangent)
-    if (cs.length !== ys.length) throw new TensorError('vjp', `the cotangent has ${cs.length} leaves, the output ${ys.length}`)
+    if (cs.length !== ys.length) throw new TensorError(op, `the cotangent has ${cs.length} leaves, the output ${ys.length}`)
     cs.forEach((c, i) => {
       const o = ys[i]!
       if (c.path !== o.path || !shapeEq(c.value.shape, o.value.shape) || c.value.dtype !== o.value.dtype) {
-        throw new TensorError('vjp', `cotangent ${c.path || '(root)'} is ${c.value.dtype}${fmtShape(c.value.shape)}, the output ${o.path || '(root)'} is ${o.value.dtype}${fmtShape(o.value.shape)}`)
+        throw new TensorError(op, `cotangent ${c.path || '(root)'} is ${c.value.dtype}${fmtShape(c.value.shape)}, the output ${o.path || '(root)'} is ${o.value.dtype}${fmtShape(o.value.shape)}`)
       }
     })
     return rebuild(primals, backward(outs, cs.map((c) => c.value), ins)) as P
@@ -130,8 +133,7 @@ const scalarOutput = (op: string, y: unknown): Tensor => {
 export const valueAndGrad =
   <P extends Tree = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor) =>
   (params: P, ...rest: R): readonly [Tensor, P] => {
-    floatLeaves('grad', params, 'input')
-    const [y, pullback] = vjp((p: P) => scalarOutput('grad', f(p, ...rest)), params)
+    const [y, pullback] = vjpAs('grad', (p: P) => scalarOutput('grad', f(p, ...rest)), params)
     return [y, pullback(ones([], y.dtype))]
   }
 
