@@ -4,8 +4,8 @@
  * A path joins record keys with `.` and puts array indices in brackets
  * (`layers[1]`, `shape[0]`) — except inside a parameter tree, whose array
  * elements are path segments as `tree.flatten` names them, so the path of a
- * tree's leaf is the same everywhere: `layers.1.w.shape[0]`. Union branches never appear in a path; when every
- * branch of a union fails, the reporter keeps the branch that got furthest
+ * tree's leaf is the same everywhere: `layers.1.w.shape[0]`. Union branches
+ * never appear in a path; when every branch of a union fails, the reporter keeps the branch that got furthest
  * into the value (or, when all branches fail on the value itself, one
  * message naming the union). Decoding never throws: any exception raised
  * while reading a hostile value becomes a `DecodeError` too.
@@ -133,7 +133,6 @@ const isUnion = (codec: t.Decoder<unknown, unknown>): boolean => {
   return u instanceof t.UnionType && tagOf(u) === undefined
 }
 
-/** The path of a context: record keys joined by `.`, array indices in brackets. */
 /** Codecs of parameter trees: their array elements are path segments (`layers.1.w`), not indices. */
 const treeCodecs = new WeakSet<t.Decoder<unknown, unknown>>()
 
@@ -143,6 +142,7 @@ export const namesElementsAsKeys = <C extends t.Decoder<unknown, unknown>>(codec
   return codec
 }
 
+/** The path of a context: record keys joined by `.`, array indices in brackets (tree elements as keys). */
 const pathOf = (context: t.Context): string => {
   let path = ''
   for (let i = 1; i < context.length; i++) {
