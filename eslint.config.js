@@ -29,6 +29,8 @@ export default defineConfig(
       // Kernels index typed arrays in hot loops; `noUncheckedIndexedAccess` forces `!` there.
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
+      // `const { type: _, ...options } = config` drops a field on purpose.
+      '@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Randomness comes from a Key.' }],
     },
   },

@@ -50,19 +50,15 @@ export const optimizerFromConfig = (
   switch (o.type) {
     case 'sgd':
       return sgd(lr)
-    case 'momentum':
-      return momentum({
-        learningRate: lr,
-        momentum: schedules.momentum ? scheduleFromConfig(schedules.momentum) : o.momentum,
-        ...(o.nesterov === undefined ? {} : { nesterov: o.nesterov }),
-      })
-    case 'adam':
-      return adam({
-        learningRate: lr,
-        ...(o.b1 === undefined ? {} : { b1: o.b1 }),
-        ...(o.b2 === undefined ? {} : { b2: o.b2 }),
-        ...(o.eps === undefined ? {} : { eps: o.eps }),
-      })
+    case 'momentum': {
+      // The config's optional fields are the optimizer's own options: absent stays absent (its default).
+      const { type: _, ...options } = o
+      return momentum({ ...options, learningRate: lr, momentum: schedules.momentum ? scheduleFromConfig(schedules.momentum) : o.momentum })
+    }
+    case 'adam': {
+      const { type: _, ...options } = o
+      return adam({ ...options, learningRate: lr })
+    }
   }
 }
 
