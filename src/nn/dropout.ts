@@ -150,13 +150,9 @@ export const dropoutMask = (shape: readonly number[], r: Retention, broadcastAxe
  * console.assert(kept.every((v) => v === 2) && kept.length > 400 && kept.length < 600)
  * @since 0.1.0
  */
-export const dropout =
-  (r: Retention, options: DropoutOptions = {}) => {
-  const p = keepProbability(r)
-  return (x: Tensor): Random<Tensor> => {
-    if (p === 1) return R.of(x)
-    return R.map((m: Tensor) => applyMask(x, m, r, options.convention))(dropoutMask(x.shape, r, options.broadcastAxes))
-  }
+export const dropout = (r: Retention, options: DropoutOptions = {}): ((x: Tensor) => Random<Tensor>) => {
+  keepProbability(r)
+  return dropoutIn(Train, r, options)
 }
 
 /**
@@ -186,7 +182,28 @@ export const dropoutEval =
 export const dropoutIn =
   (mode: Mode, r: Retention, options: DropoutOptions = {}) =>
   (x: Tensor): Random<Tensor> =>
-    mode._tag === 'Train' ? dropout(r, options)(x) : R.of(dropoutEval(r, options)(x))
+    R.map(([y]: readonly [Tensor, Tensor | null]) => y)(dropoutWithMask(mode, r, options)(x))
+
+/**
+ * Dropout in a given mode with the mask it drew: `[output, mask]`, the mask
+ * `null` when nothing is drawn (`Eval`, or keep = 1). The one definition
+ * behind `dropout`, `dropoutIn` and `nn.mlpTrace`'s masks.
+ * @example
+ * import { nn, random, ones } from 'grad-ts'
+ * const [y, mask] = random.evaluate(random.key(0))(nn.dropoutWithMask(nn.Train, { keep: 0.5 })(ones([8])))
+ * const same = random.evaluate(random.key(0))(nn.dropoutMask([8], { keep: 0.5 }))
+ * const bits = mask?.toTypedArray() ?? []
+ * console.assert(bits.join() === same.toTypedArray().join())
+ * console.assert(y.toTypedArray().every((v, i) => v === (bits[i] === 1 ? 2 : 0)))  // inverted: kept units × 1/p
+ * @since 0.1.0
+ */
+export const dropoutWithMask =
+  (mode: Mode, r: Retention, options: DropoutOptions = {}) =>
+  (x: Tensor): Random<readonly [Tensor, Tensor | null]> => {
+    if (mode._tag === 'Eval') return R.of([dropoutEval(r, options)(x), null])
+    if (keepProbability(r) === 1) return R.of([x, null])
+    return R.map((m: Tensor) => [applyMask(x, m, r, options.convention), m] as const)(dropoutMask(x.shape, r, options.broadcastAxes))
+  }
 
 /**
  * Scales a trained weight matrix for the paper's test-time network: each

@@ -7,7 +7,7 @@
  */
 export {
   type Retention, type Convention, type Mode, type DropoutOptions,
-  Train, Eval, keepProbability, maskShape, applyMask, dropoutMask, dropout, dropoutEval, dropoutIn, scaleOutgoing, gaussianDropout, monteCarloCurve, monteCarlo,
+  Train, Eval, keepProbability, maskShape, applyMask, dropoutMask, dropout, dropoutEval, dropoutIn, dropoutWithMask, scaleOutgoing, gaussianDropout, monteCarloCurve, monteCarlo,
 } from './dropout.js'
 export type { Train as TrainMode, Eval as EvalMode } from './dropout.js'
 export {

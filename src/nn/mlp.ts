@@ -11,7 +11,7 @@ import { matmul } from '../ad/ops/matmul.js'
 import type { Random } from '../random/random.js'
 import * as R from '../random/random.js'
 import { key } from '../random/key.js'
-import { type Convention, type Eval, type Mode, type Retention, type Train, applyMask, dropoutEval, dropoutMask, keepProbability, scaleOutgoing } from './dropout.js'
+import { type Convention, type Eval, type Mode, type Retention, type Train, dropoutWithMask, keepProbability, scaleOutgoing } from './dropout.js'
 
 /** Parameters of one dense layer y = x·w + b, w of shape [in, out]. @since 0.1.0 */
 // Type aliases, not interfaces: an interface has no index signature, so it is not a `Tree`.
@@ -129,16 +129,11 @@ export const mlpTrace =
     const opts = { convention: d?.convention ?? 'inverted' }
     let k = key
     const masks: (Tensor | null)[] = []
-    // As `dropoutIn`, keeping the mask: Train draws one (unless keep = 1) and applies it; Eval scales.
     const drop = (h: Tensor, r: Retention): Tensor => {
-      if (mode._tag === 'Eval' || keepProbability(r) === 1) {
-        masks.push(null)
-        return dropoutEval(r, opts)(h)
-      }
-      const [m, next] = dropoutMask(h.shape, r)(k)
+      const [[y, m], next] = dropoutWithMask(mode, r, opts)(h)(k)
       k = next
       masks.push(m)
-      return applyMask(h, m, r, opts.convention)
+      return y
     }
     let h = d ? drop(x, d.input) : x
     const hidden: Tensor[] = []
