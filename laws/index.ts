@@ -5,6 +5,7 @@
 export * from './arbitraries.js'
 export * from './gradients.js'
 export * from './gradientProperties.js'
+export * from './constants.js'
 export * from './random.js'
 export * from './dropout.js'
 export * from './projection.js'

@@ -12,7 +12,7 @@
  */
 import { isFloat } from '../core/dtype.js'
 import { TensorError, fmtShape } from '../core/errors.js'
-import { shapeEq } from '../core/shape.js'
+import { checkSize, shapeEq } from '../core/shape.js'
 import { Tensor } from '../core/tensor.js'
 import { type Ctx, type Primitive, vjpRule } from './prim.js'
 import { add } from './ops/elementwise.js'
@@ -90,7 +90,14 @@ export const bind = <P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
   }
   if (top === undefined) {
     const { shape, dtype } = prim.shapeRule(inputs, params)
-    return prim.kernel(inputs, params, shape, dtype)
+    checkSize(prim.name, shape)
+    try {
+      return prim.kernel(inputs, params, shape, dtype)
+    } catch (e) {
+      // An engine out of memory throws a bare RangeError; the user gets the op and the size.
+      if (e instanceof RangeError) throw new TensorError(prim.name, `cannot allocate the ${dtype}${fmtShape(shape)} result: ${e.message}`)
+      throw e
+    }
   }
   if (!top.active) throw new TensorError(prim.name, 'a traced value was used after its grad/vjp/jvp call returned (a leaked tracer)')
   const main = top

@@ -7,6 +7,7 @@
  *   meeting an int32 or bool tensor makes the result float32.
  * - Only float tensors carry derivatives.
  */
+import { describe } from './check.js'
 import { TensorError } from './errors.js'
 
 /** Element type of a tensor. @since 0.1.0 */
@@ -34,7 +35,7 @@ export const promote = (a: DType, b: DType): DType => (rank[a] >= rank[b] ? a : 
 /** Whether a dtype carries derivatives. @internal */
 export const isFloat = (d: DType): d is FloatDType => d === 'float32' || d === 'float64'
 
-/** A fresh zero-filled buffer of `n` elements of dtype `d`. @internal */
+/** A fresh zero-filled buffer of `n` elements of dtype `d` (a kernel's output; its size was checked by the caller). @internal */
 export const alloc = <D extends DType>(d: D, n: number): ArrayOf<D> => {
   switch (d) {
     case 'float32':
@@ -49,9 +50,38 @@ export const alloc = <D extends DType>(d: D, n: number): ArrayOf<D> => {
   throw new TensorError('alloc', `unknown dtype ${String(d)}`)
 }
 
-/** The dtype a typed array holds (Uint8Array holds bool). @internal */
-export const dtypeOfArray = (a: TypedArray): DType =>
-  a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Int32Array ? 'int32' : 'bool'
+/** The dtype a typed array holds (Uint8Array holds bool), or undefined for any other kind of array. @internal */
+export const dtypeOfArray = (a: unknown): DType | undefined =>
+  a instanceof Float32Array ? 'float32' : a instanceof Float64Array ? 'float64' : a instanceof Int32Array ? 'int32' : a instanceof Uint8Array ? 'bool' : undefined
 
 /** Whether `s` names a dtype. @internal */
 export const isDType = (s: unknown): s is DType => s === 'float32' || s === 'float64' || s === 'int32' || s === 'bool'
+
+/** `d` if it names a dtype; otherwise a TensorError naming the function the user called. @internal */
+export const checkDType = (op: string, d: unknown, arg = 'dtype'): DType => {
+  if (!isDType(d)) throw new TensorError(op, `${arg} must be 'float32', 'float64', 'int32' or 'bool', got ${describe(d)}`)
+  return d
+}
+
+/**
+ * Why `v` cannot be an element of dtype `d`, or undefined if it can. The one
+ * rule every constructor and weak scalar follows: int32 takes integers in
+ * [−2³¹, 2³¹), bool takes `true`, `false`, 0 and 1, floats take any number
+ * (rounded to the dtype), and booleans count as 0 and 1. Nothing is truncated,
+ * wrapped or coerced from another type.
+ * @internal
+ */
+export const badElement = (v: unknown, d: DType): string | undefined => {
+  if (typeof v === 'boolean') return undefined
+  if (typeof v !== 'number') return `${describe(v)}, not a number or boolean`
+  if (d === 'int32' && !(Number.isInteger(v) && v >= -2147483648 && v <= 2147483647)) return `${v}, not an int32`
+  if (d === 'bool' && v !== 0 && v !== 1) return `${v}, not a bool (true, false, 0 or 1)`
+  return undefined
+}
+
+/** `v` as the number stored for dtype `d`; a TensorError naming `op` and `what` if it does not fit. @internal */
+export const checkElement = (op: string, v: unknown, d: DType, what: string): number => {
+  const bad = badElement(v, d)
+  if (bad !== undefined) throw new TensorError(op, `${what} is ${bad}`)
+  return Number(v)
+}

@@ -3,6 +3,7 @@
  * integers; `[]` is a scalar. Broadcasting aligns shapes on the right; each pair
  * of dimensions must be equal or one of them 1.
  */
+import { describe, isArray } from './check.js'
 import { TensorError, fmtShape } from './errors.js'
 
 /** A tensor's dimensions, outermost first. @since 0.1.0 */
@@ -29,12 +30,24 @@ export const stridesOf = (shape: Shape): number[] => {
 /** Whether two shapes are equal. @internal */
 export const shapeEq = (a: Shape, b: Shape): boolean => a.length === b.length && a.every((d, i) => d === b[i])
 
-/** Checks that `shape` is a list of non-negative integers; returns it frozen. @internal */
-export const checkShape = (op: string, shape: readonly number[]): Shape => {
+/** The most elements one tensor may hold: the longest typed array JavaScript engines allocate (2³²−1 in V8). @internal */
+export const MAX_SIZE = 2 ** 32 - 1
+
+/** Checks that a tensor of `shape` can exist: a TensorError naming `op` and the size if it has more than {@link MAX_SIZE} elements. @internal */
+export const checkSize = (op: string, shape: Shape): void => {
+  const n = sizeOf(shape)
+  if (n > MAX_SIZE) throw new TensorError(op, `shape ${fmtShape(shape)} has ${n.toExponential(3)} elements, more than the ${MAX_SIZE} a tensor can hold`)
+}
+
+/** Checks that `shape` is an array of non-negative integers whose product a tensor can hold; returns it frozen. @internal */
+export const checkShape = (op: string, shape: readonly number[], arg = 'shape'): Shape => {
+  if (!isArray(shape)) throw new TensorError(op, `${arg} must be an array of non-negative integers, got ${describe(shape)}`)
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new TensorError(op, `bad shape ${fmtShape(shape)}: dimensions must be non-negative integers`)
+    if (!Number.isSafeInteger(d) || d < 0) throw new TensorError(op, `bad ${arg} [${shape.map(String).join(',')}]: dimensions must be non-negative integers`)
   }
-  return Object.freeze(shape.slice())
+  const s = Object.freeze(shape.slice())
+  checkSize(op, s)
+  return s
 }
 
 /**
@@ -61,15 +74,15 @@ export const broadcastShapes = (a: Shape, b: Shape, op = 'broadcast'): Shape => 
 
 /** Normalises an axis (negative counts from the end) for a tensor of rank `r`. @internal */
 export const normAxis = (op: string, axis: number, r: number): number => {
-  if (!Number.isInteger(axis) || axis < -r || axis >= r) {
-    throw new TensorError(op, `axis ${axis} is out of range for rank ${r}`)
-  }
+  if (!Number.isInteger(axis)) throw new TensorError(op, `axis must be an integer, got ${describe(axis)}`)
+  if (axis < -r || axis >= r) throw new TensorError(op, `axis ${axis} is out of range for rank ${r}`)
   return axis < 0 ? axis + r : axis
 }
 
 /** Normalises an axis list (undefined = all axes); sorted, without repeats. @internal */
 export const normAxes = (op: string, axes: number | readonly number[] | undefined, r: number): number[] => {
   if (axes === undefined) return Array.from({ length: r }, (_, i) => i)
+  if (typeof axes !== 'number' && !isArray(axes)) throw new TensorError(op, `axis must be an integer or an array of integers, got ${describe(axes)}`)
   const list = typeof axes === 'number' ? [axes] : axes
   const out = list.map((a) => normAxis(op, a, r)).sort((x, y) => x - y)
   for (let i = 1; i < out.length; i++) if (out[i] === out[i - 1]) throw new TensorError(op, `axis ${out[i]} is repeated`)

@@ -8,7 +8,8 @@
  * graph being differentiated); its buffer still holds the concrete value, so
  * reading a traced tensor is allowed (control flow on values works).
  */
-import { type DType, type TypedArray, alloc, dtypeOfArray, isDType } from './dtype.js'
+import { describe } from './check.js'
+import { type DType, type TypedArray, alloc, checkDType, checkElement, dtypeOfArray } from './dtype.js'
 import { TensorError, fmtShape } from './errors.js'
 import { type Shape, checkShape, sizeOf } from './shape.js'
 
@@ -146,8 +147,24 @@ const defaultDType = (x: NestedArray): DType => {
 }
 
 /**
+ * A fresh buffer of `n` elements for a constructor named `op`: an engine that
+ * cannot allocate it (out of memory) is a TensorError naming `op`, not a bare RangeError.
+ * @internal
+ */
+export const allocFor = (op: string, dtype: DType, n: number): TypedArray => {
+  try {
+    return alloc(dtype, n)
+  } catch (e) {
+    if (e instanceof RangeError) throw new TensorError(op, `cannot allocate ${n} ${dtype} elements: ${e.message}`)
+    throw e
+  }
+}
+
+/**
  * A tensor from nested arrays of numbers (or booleans). The default dtype is
- * float32 (bool for booleans). Ragged input is an error that names the path.
+ * float32 (bool for booleans). Ragged input is an error that names the path;
+ * so is a value the dtype cannot hold exactly (a fraction or an out-of-range
+ * number for int32; anything but true, false, 0 or 1 for bool).
  *
  * @example
  * import { tensor } from 'grad-ts'
@@ -157,20 +174,14 @@ const defaultDType = (x: NestedArray): DType => {
  * @since 0.1.0
  */
 export const tensor = (values: NestedArray, dtype: DType = defaultDType(values)): Tensor => {
-  if (!isDType(dtype)) throw new TensorError('tensor', `unknown dtype ${String(dtype)}`)
-  const shape = inferShape(values)
-  const data = alloc(dtype, sizeOf(shape))
+  const d = checkDType('tensor', dtype)
+  const shape = checkShape('tensor', inferShape(values))
+  const data = allocFor('tensor', d, sizeOf(shape))
   let k = 0
   const fill = (x: NestedArray, dim: number, path: string): void => {
     if (dim === shape.length) {
-      if (typeof x === 'number') {
-        if (dtype === 'int32' && !(Number.isInteger(x) && x >= -2147483648 && x <= 2147483647)) {
-          throw new TensorError('tensor', `${path || 'value'} is ${x}, not an int32`)
-        }
-        data[k++] = x
-      }
-      else if (typeof x === 'boolean') data[k++] = x ? 1 : 0
-      else throw new TensorError('tensor', `ragged nested array: ${path || 'value'} has more nesting than its siblings`)
+      if (Array.isArray(x)) throw new TensorError('tensor', `ragged nested array: ${path || 'value'} is an array where its siblings are ${shape.length === 0 ? 'scalars' : 'numbers'}`)
+      data[k++] = checkElement('tensor', x, d, path || 'value')
       return
     }
     if (!Array.isArray(x) || x.length !== shape[dim]) {
@@ -179,13 +190,14 @@ export const tensor = (values: NestedArray, dtype: DType = defaultDType(values))
     ;(x as readonly NestedArray[]).forEach((v, i) => { fill(v, dim + 1, `${path}[${i}]`) })
   }
   fill(values, 0, '')
-  return new Tensor(Object.freeze(shape), dtype, data)
+  return new Tensor(shape, d, data)
 }
 
 /**
  * A tensor over a typed array (copied, so later writes to `array` cannot reach
  * it). The dtype follows the array: Float32Array, Float64Array, Int32Array, or
- * Uint8Array for bool. The shape defaults to one dimension.
+ * Uint8Array for bool (whose bytes must be 0 or 1). Any other kind of array is
+ * an error (use {@link tensor} for plain arrays). The shape defaults to one dimension.
  *
  * @example
  * import { fromTypedArray } from 'grad-ts'
@@ -194,11 +206,26 @@ export const tensor = (values: NestedArray, dtype: DType = defaultDType(values))
  * @since 0.1.0
  */
 export const fromTypedArray = (array: TypedArray, shape: readonly number[] = [array.length]): Tensor => {
+  const dtype = dtypeOfArray(array)
+  if (dtype === undefined) {
+    const kind = typeof array === 'object' ? describe(array) : typeof array
+    throw new TensorError('fromTypedArray', `array must be a Float32Array, Float64Array, Int32Array or Uint8Array (bool), got ${kind}`)
+  }
   const s = checkShape('fromTypedArray', shape)
   if (sizeOf(s) !== array.length) {
     throw new TensorError('fromTypedArray', `shape ${fmtShape(s)} needs ${sizeOf(s)} elements, the array has ${array.length}`)
   }
-  return new Tensor(s, dtypeOfArray(array), array.slice())
+  if (dtype === 'bool') {
+    const at = array.findIndex((v) => v > 1)
+    if (at >= 0) throw new TensorError('fromTypedArray', `a Uint8Array is read as bool and may hold only 0 and 1, found ${array[at]} at index ${at}`)
+  }
+  return new Tensor(s, dtype, array.slice())
+}
+
+/** An op's tensor argument, checked: anything but a Tensor is an error naming the op and the argument. @internal */
+export const tensorArg = (op: string, arg: string, x: unknown): Tensor => {
+  if (x instanceof Tensor) return x
+  throw new TensorError(op, `${arg} must be a tensor, got ${describe(x)}`)
 }
 
 /**
@@ -208,20 +235,27 @@ export const fromTypedArray = (array: TypedArray, shape: readonly number[] = [ar
  */
 export const wrap = (shape: Shape, dtype: DType, data: TypedArray): Tensor => new Tensor(shape, dtype, data)
 
+/** `full` under the name of the function the user called. */
+const filled = (op: string, shape: readonly number[], value: number, dtype: DType, what = 'the fill value'): Tensor => {
+  const d = checkDType(op, dtype)
+  const v = checkElement(op, value, d, what)
+  const s = checkShape(op, shape)
+  const data = allocFor(op, d, sizeOf(s))
+  if (!Object.is(v, 0)) data.fill(v)
+  return new Tensor(s, d, data)
+}
+
 /**
- * A tensor of one value repeated over a shape.
+ * A tensor of one value repeated over a shape. The value must fit the dtype
+ * exactly, as in {@link tensor}: `full([2], 0.5, 'int32')` is an error.
  *
  * @example
  * import { full } from 'grad-ts'
  * console.assert(full([2, 2], 7).toTypedArray().every((v) => v === 7))
+ * console.assert(full([3], 1, 'bool').toTypedArray().join() === '1,1,1')
  * @since 0.1.0
  */
-export const full = (shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor => {
-  const s = checkShape('full', shape)
-  const data = alloc(dtype, sizeOf(s))
-  if (!Object.is(value, 0)) data.fill(value)
-  return new Tensor(s, dtype, data)
-}
+export const full = (shape: readonly number[], value: number, dtype: DType = 'float32'): Tensor => filled('full', shape, value, dtype)
 
 /**
  * A tensor of zeros.
@@ -231,7 +265,7 @@ export const full = (shape: readonly number[], value: number, dtype: DType = 'fl
  * console.assert(zeros([3], 'float64').toTypedArray().every((v) => v === 0))
  * @since 0.1.0
  */
-export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor => full(shape, 0, dtype)
+export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tensor => filled('zeros', shape, 0, dtype)
 
 /**
  * A tensor of ones.
@@ -241,11 +275,20 @@ export const zeros = (shape: readonly number[], dtype: DType = 'float32'): Tenso
  * console.assert(ones([2, 3]).size === 6)
  * @since 0.1.0
  */
-export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor => full(shape, 1, dtype)
+export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor => filled('ones', shape, 1, dtype)
+
+/** A 1-D tensor of `n` values `at(i)`, each checked against the dtype. */
+const sequence = (op: string, n: number, dtype: DType, at: (i: number) => number): Tensor => {
+  const s = checkShape(op, [n], 'length')
+  const data = allocFor(op, dtype, n)
+  for (let i = 0; i < n; i++) data[i] = checkElement(op, at(i), dtype, `element ${i}`)
+  return new Tensor(s, dtype, data)
+}
 
 /**
  * Evenly spaced values in `[start, stop)` with a step, like NumPy's `arange`.
- * With one argument, `arange(n)` is `0, 1, …, n − 1`.
+ * With one argument, `arange(n)` is `0, 1, …, n − 1`. For int32 every value
+ * must be an integer (integer start and step).
  *
  * @example
  * import { arange } from 'grad-ts'
@@ -254,14 +297,13 @@ export const ones = (shape: readonly number[], dtype: DType = 'float32'): Tensor
  * @since 0.1.0
  */
 export const arange = (start: number, stop?: number, step = 1, dtype: DType = 'float32'): Tensor => {
-  const [lo, hi] = stop === undefined ? [0, start] : [start, stop]
-  if (!Number.isFinite(lo) || !Number.isFinite(hi) || !Number.isFinite(step) || step === 0) {
-    throw new TensorError('arange', `needs finite start and stop and a non-zero step, got ${lo}, ${hi}, ${step}`)
+  const d = checkDType('arange', dtype)
+  const [from, to] = stop === undefined ? [0, start] : [start, stop]
+  if (typeof from !== 'number' || typeof to !== 'number' || typeof step !== 'number' || !Number.isFinite(from) || !Number.isFinite(to) || !Number.isFinite(step) || step === 0) {
+    throw new TensorError('arange', `needs finite start and stop and a non-zero step, got ${describe(from)}, ${describe(to)}, ${describe(step)}`)
   }
-  const n = Math.max(0, Math.ceil((hi - lo) / step))
-  const data = alloc(dtype, n)
-  for (let i = 0; i < n; i++) data[i] = lo + i * step
-  return new Tensor(Object.freeze([n]), dtype, data)
+  if (d === 'bool') throw new TensorError('arange', 'dtype bool has no ranges; use int32 and compare')
+  return sequence('arange', Math.max(0, Math.ceil((to - from) / step)), d, (i) => from + i * step)
 }
 
 /**
@@ -273,11 +315,13 @@ export const arange = (start: number, stop?: number, step = 1, dtype: DType = 'f
  * @since 0.1.0
  */
 export const linspace = (start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor => {
-  if (!Number.isSafeInteger(num) || num < 0) throw new TensorError('linspace', `num must be a non-negative integer, got ${num}`)
-  const data = alloc(dtype, num)
+  const d = checkDType('linspace', dtype)
+  if (!Number.isSafeInteger(num) || num < 0) throw new TensorError('linspace', `num must be a non-negative integer, got ${describe(num)}`)
+  if (typeof start !== 'number' || typeof stop !== 'number' || !Number.isFinite(start) || !Number.isFinite(stop)) {
+    throw new TensorError('linspace', `needs finite start and stop, got ${describe(start)} and ${describe(stop)}`)
+  }
   const step = num > 1 ? (stop - start) / (num - 1) : 0
-  for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step
-  return new Tensor(Object.freeze([num]), dtype, data)
+  return sequence('linspace', num, d, (i) => (i === num - 1 && num > 1 ? stop : start + i * step))
 }
 
 /**
@@ -289,18 +333,19 @@ export const linspace = (start: number, stop: number, num: number, dtype: DType 
  * @since 0.1.0
  */
 export const eye = (n: number, m: number = n, dtype: DType = 'float32'): Tensor => {
-  const s = checkShape('eye', [n, m])
-  const data = alloc(dtype, n * m)
+  const d = checkDType('eye', dtype)
+  const s = checkShape('eye', [n, m], 'size [n, m]')
+  const data = allocFor('eye', d, n * m)
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1
-  return new Tensor(s, dtype, data)
+  return new Tensor(s, d, data)
 }
 
 /**
- * A scalar (rank-0) tensor.
+ * A scalar (rank-0) tensor. The value must fit the dtype exactly.
  *
  * @example
  * import { scalar } from 'grad-ts'
  * console.assert(scalar(3).rank === 0 && scalar(3).item() === 3)
  * @since 0.1.0
  */
-export const scalar = (value: number, dtype: DType = 'float32'): Tensor => full([], value, dtype)
+export const scalar = (value: number, dtype: DType = 'float32'): Tensor => filled('scalar', [], value, dtype, 'the value')

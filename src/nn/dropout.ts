@@ -151,8 +151,20 @@ export const dropoutMask = (shape: readonly number[], r: Retention, broadcastAxe
  * @since 0.1.0
  */
 export const dropout = (r: Retention, options: DropoutOptions = {}): ((x: Tensor) => Random<Tensor>) => {
-  keepProbability(r)
+  checkDropout('dropout', r, options)
   return dropoutIn(Train, r, options)
+}
+
+/** Validates a retention and dropout options when a dropout function is made, not when it is applied; returns p. */
+const checkDropout = (op: string, r: Retention, options: DropoutOptions): number => {
+  const p = keepProbability(r, op)
+  const { convention, broadcastAxes } = options
+  if (!([undefined, 'paper', 'inverted'] as readonly unknown[]).includes(convention)) throw new TensorError(op, `convention must be 'paper' or 'inverted', got ${String(convention)}`)
+  if (broadcastAxes !== undefined) {
+    if (!Array.isArray(broadcastAxes) || broadcastAxes.some((a) => !Number.isInteger(a))) throw new TensorError(op, `broadcastAxes must be an array of integer axes, got ${String(broadcastAxes)}`)
+    if (new Set(broadcastAxes).size !== broadcastAxes.length) throw new TensorError(op, `broadcastAxes [${broadcastAxes.join(',')}] repeats an axis`)
+  }
+  return p
 }
 
 /**
@@ -163,12 +175,10 @@ export const dropout = (r: Retention, options: DropoutOptions = {}): ((x: Tensor
  * console.assert(nn.dropoutEval({ keep: 0.5 })(tensor([4])).item() === 4)
  * @since 0.1.0
  */
-export const dropoutEval =
-  (r: Retention, options: DropoutOptions = {}) =>
-  (x: Tensor): Tensor => {
-    const p = keepProbability(r)
-    return (options.convention ?? 'inverted') === 'paper' && p !== 1 ? mul(x, p) : x
-  }
+export const dropoutEval = (r: Retention, options: DropoutOptions = {}): ((x: Tensor) => Tensor) => {
+  const p = checkDropout('dropoutEval', r, options)
+  return (x) => ((options.convention ?? 'inverted') === 'paper' && p !== 1 ? mul(x, p) : x)
+}
 
 /**
  * Dropout in a given mode, as one `Random` value: a mask in `Train`, the
@@ -179,10 +189,10 @@ export const dropoutEval =
  * console.assert(y.item() === 2)
  * @since 0.1.0
  */
-export const dropoutIn =
-  (mode: Mode, r: Retention, options: DropoutOptions = {}) =>
-  (x: Tensor): Random<Tensor> =>
-    R.map(([y]: readonly [Tensor, Tensor | null]) => y)(dropoutWithMask(mode, r, options)(x))
+export const dropoutIn = (mode: Mode, r: Retention, options: DropoutOptions = {}): ((x: Tensor) => Random<Tensor>) => {
+  const withMask = dropoutWithMaskAs('dropoutIn', mode, r, options)
+  return (x) => R.map(([y]: readonly [Tensor, Tensor | null]) => y)(withMask(x))
+}
 
 /**
  * Dropout in a given mode with the mask it drew: `[output, mask]`, the mask
@@ -197,13 +207,19 @@ export const dropoutIn =
  * console.assert(y.toTypedArray().every((v, i) => v === (bits[i] === 1 ? 2 : 0)))  // inverted: kept units × 1/p
  * @since 0.1.0
  */
-export const dropoutWithMask =
-  (mode: Mode, r: Retention, options: DropoutOptions = {}) =>
-  (x: Tensor): Random<readonly [Tensor, Tensor | null]> => {
-    if (mode._tag === 'Eval') return R.of([dropoutEval(r, options)(x), null])
-    if (keepProbability(r) === 1) return R.of([x, null])
+export const dropoutWithMask = (mode: Mode, r: Retention, options: DropoutOptions = {}): ((x: Tensor) => Random<readonly [Tensor, Tensor | null]>) =>
+  dropoutWithMaskAs('dropoutWithMask', mode, r, options)
+
+const dropoutWithMaskAs = (op: string, mode: Mode, r: Retention, options: DropoutOptions): ((x: Tensor) => Random<readonly [Tensor, Tensor | null]>) => {
+  const p = checkDropout(op, r, options)
+  if (!(['Eval', 'Train'] as readonly unknown[]).includes((mode as { _tag?: unknown })._tag)) throw new TensorError(op, `mode must be nn.Train or nn.Eval, got ${String((mode as { _tag?: unknown })._tag)}`)
+  const evalNet = dropoutEval(r, options)
+  return (x) => {
+    if (mode._tag === 'Eval') return R.of([evalNet(x), null])
+    if (p === 1) return R.of([x, null])
     return R.map((m: Tensor) => [applyMask(x, m, r, options.convention), m] as const)(dropoutMask(x.shape, r, options.broadcastAxes))
   }
+}
 
 /**
  * Scales a trained weight matrix for the paper's test-time network: each
@@ -230,15 +246,15 @@ export const scaleOutgoing = (w: Tensor, r: Retention): Tensor => {
  * console.assert(Math.abs(mean(y).item() - 1) < 0.05)
  * @since 0.1.0
  */
-export const gaussianDropout =
-  (r: Retention, options: Pick<DropoutOptions, 'broadcastAxes'> = {}) =>
-  (x: Tensor): Random<Tensor> => {
-    const p = keepProbability(r, 'gaussianDropout')
+export const gaussianDropout = (r: Retention, options: Pick<DropoutOptions, 'broadcastAxes'> = {}): ((x: Tensor) => Random<Tensor>) => {
+  const p = checkDropout('gaussianDropout', r, options)
+  const sigma = Math.sqrt((1 - p) / p)
+  return (x) => {
     if (p === 1) return R.of(x)
-    const sigma = Math.sqrt((1 - p) / p)
     const dtype = x.dtype === 'float64' ? 'float64' : 'float32'
     return R.map((eps: Tensor) => mul(x, add(mul(eps, sigma), 1)))(R.normalR(maskShape(x.shape, options.broadcastAxes), dtype))
   }
+}
 
 /**
  * Monte-Carlo averages at several k from one stream of thinned networks:

@@ -134,9 +134,11 @@ export const maxNorm = (options: MaxNormOptions): Projection<Tensor> => {
   const { c } = options
   const axis = options.axis ?? 0
   if (typeof c !== 'number' || !Number.isFinite(c) || c <= 0) throw new TensorError(op, `the radius c must be a positive finite number, got ${String(c)}`)
+  if (typeof axis !== 'number' && !Array.isArray(axis)) throw new TensorError(op, `axis must be an integer or an array of integers, got ${String(axis)}`)
   const list = typeof axis === 'number' ? [axis] : axis
   if (list.length === 0) throw new TensorError(op, 'axis must name at least one axis')
   if (list.some((a) => !Number.isInteger(a))) throw new TensorError(op, `axis must be integers, got [${list.join(',')}]`)
+  if (new Set(list).size !== list.length) throw new TensorError(op, `axis [${list.join(',')}] repeats an axis`)
   return (w) => {
     if (!isFloat(w.dtype)) throw new TensorError(op, `needs a float tensor, got ${w.dtype}`)
     const axes = normAxes(op, list, w.rank)

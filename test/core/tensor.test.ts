@@ -37,7 +37,7 @@ describe('tensor constructors', () => {
     expect(eye(2, 3).toArray()).toEqual([[1, 0, 0], [0, 1, 0]])
     expect(scalar(4).rank).toBe(0)
     expect(zeros([0, 3]).size).toBe(0)
-    expect(() => zeros([-1])).toThrow(/full: bad shape \[-1\]/)
+    expect(() => zeros([-1])).toThrow(/^zeros: bad shape \[-1\]/)
   })
   it('arange and linspace follow NumPy', () => {
     expect(Array.from(arange(5).toTypedArray())).toEqual([0, 1, 2, 3, 4])

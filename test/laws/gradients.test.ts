@@ -13,6 +13,8 @@ import {
   adjointLaw,
   adjointProperty,
   checkGrads,
+  constantLeavesCheck,
+  constantLeavesProperty,
   gradsLaw,
   gradsProperty,
   hvpSymmetryLaw,
@@ -21,6 +23,7 @@ import {
   jvpFiniteDifferenceProperty,
   jvpLinearityLaw,
   linearityProperty,
+  partialCaseArb,
   vjpFiniteDifferenceLaw,
   vjpFiniteDifferenceProperty,
   vjpLinearityLaw,
@@ -61,6 +64,22 @@ describe('the gradient laws hold for every primitive and composite (orders 1 and
     expect(shapes.some(([a, b]) => a!.includes(1) && b!.length > 0 && !b!.includes(1))).toBe(true)
     expect(shapes.some(([a, b]) => a!.length !== b!.length)).toBe(true)
     expect(shapes.some(([a]) => a!.length === 0)).toBe(true)
+  })
+})
+
+describe('holding inputs constant: every rule returns its op\'s shapes, and constants are zero tangents', () => {
+  // Closing over some inputs sends null tangents and skipped cotangents through every rule, with broadcast
+  // operands: jvp, vjp and their order-2 maps must still give the op's output (and input) shapes and values.
+  it.each(table.map((r) => [r.name, r] as const))('%s', (_, r) => {
+    fc.assert(constantLeavesProperty(r.cases, r.options), RUNS)
+    fc.assert(gradsProperty(partialCaseArb(r.cases), { order: 2, ...r.options }), { numRuns: 20 })
+  })
+
+  it('catches a JVP rule that does not broadcast (where with a constant branch of the output\'s shape)', () => {
+    const f = (p: { a: Tensor; b: Tensor }) => T.where(tensor(true), p.a, p.b)
+    const x = { a: tensor([0, 0], 'float64'), b: tensor(1, 'float64') }
+    expect(constantLeavesCheck(f, x, [false, true]).every((c) => c.ok)).toBe(true)
+    expect(T.jvp((v: Tensor) => T.where(tensor(true), tensor([0, 0]), v), tensor(1), tensor(1))[1].shape).toEqual([2])
   })
 })
 

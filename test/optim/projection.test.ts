@@ -71,7 +71,9 @@ describe('maxNorm: known answers', () => {
     expect(errorOf(() => optim.maxNorm({ c: 1, axis: 0.5 })).message).toBe('optim.maxNorm: axis must be integers, got [0.5]')
     expect(errorOf(() => optim.maxNorm({ c: 1, axis: [] })).message).toBe('optim.maxNorm: axis must name at least one axis')
     expect(errorOf(() => optim.maxNorm({ c: 1, axis: 2 })(tensor([[1]]))).message).toBe('optim.maxNorm: axis 2 is out of range for rank 2')
-    expect(errorOf(() => optim.maxNorm({ c: 1, axis: [0, 0] })(tensor([[1]]))).message).toBe('optim.maxNorm: axis 0 is repeated')
+    // Rejected when the projection is made, before any tensor is seen.
+    expect(errorOf(() => optim.maxNorm({ c: 1, axis: [0, 0] })).message).toBe('optim.maxNorm: axis [0,0] repeats an axis')
+    expect(errorOf(() => optim.maxNorm({ c: 1, axis: [0, -2] })(tensor([[1]]))).message).toBe('optim.maxNorm: axis 0 is repeated')
     expect(errorOf(() => optim.maxNorm({ c: 1 })(tensor([1, 2], 'int32'))).message).toBe('optim.maxNorm: needs a float tensor, got int32')
     expect(errorOf(() => optim.maxNorm({ c: 1 })(tensor(3))).message).toBe('optim.maxNorm: axis 0 is out of range for rank 0')
   })

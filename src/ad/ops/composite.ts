@@ -3,11 +3,12 @@
  * their own and are differentiable to every order for free.
  */
 import { TensorError, fmtShape } from '../../core/errors.js'
-import { normAxes, normAxis } from '../../core/shape.js'
-import { type Tensor, arange } from '../../core/tensor.js'
-import { type TensorLike, add, cast, div, equal, exp, log, maximum, minimum, mul, neg, sqrt, stopGradient, sub, where } from './elementwise.js'
-import { expandDims, gather, reshape } from './shape.js'
-import { type ReduceOptions, max, sum } from './reduce.js'
+import { normAxis } from '../../core/shape.js'
+import { type Tensor, arange, tensorArg } from '../../core/tensor.js'
+import { describe } from '../../core/check.js'
+import { type TensorLike, abs, add, cast, div, equal, exp, log, maximum, minimum, mul, neg, sqrt, stopGradient, sub, where } from './elementwise.js'
+import { expandDims, reshape } from './shape.js'
+import { type ReduceOptions, axesOf, max, sum } from './reduce.js'
 
 /**
  * Mean over axes (all by default).
@@ -17,7 +18,7 @@ import { type ReduceOptions, max, sum } from './reduce.js'
  * @since 0.1.0
  */
 export const mean = (x: Tensor, options: ReduceOptions = {}): Tensor => {
-  const axes = normAxes('mean', options.axis, x.rank)
+  const { axes } = axesOf('mean', x, options)
   const n = axes.reduce((k, a) => k * x.shape[a]!, 1)
   return div(sum(x, options), n)
 }
@@ -29,7 +30,7 @@ export const mean = (x: Tensor, options: ReduceOptions = {}): Tensor => {
  * console.assert(square(tensor([-3])).item() === 9)
  * @since 0.1.0
  */
-export const square = (x: Tensor): Tensor => mul(x, x)
+export const square = (x: Tensor): Tensor => mul(tensorArg('square', 'x', x), x)
 
 /**
  * `log Σ exp(x)` over an axis (default: the last), stable for large |x|: the
@@ -39,8 +40,10 @@ export const square = (x: Tensor): Tensor => mul(x, x)
  * console.assert(logSumExp(tensor([1e4, 1e4], 'float64')).item() === 1e4 + Math.log(2))
  * @since 0.1.0
  */
-export const logSumExp = (x: Tensor, axis = -1, keepdims = false): Tensor => {
-  const a = normAxis('logSumExp', axis, x.rank)
+export const logSumExp = (x: Tensor, axis = -1, keepdims = false): Tensor => logSumExpAs('logSumExp', x, axis, keepdims)
+
+const logSumExpAs = (op: string, x: Tensor, axis: number, keepdims: boolean): Tensor => {
+  const a = normAxis(op, axis, tensorArg(op, 'x', x).rank)
   const m = stopGradient(max(x, { axis: a, keepdims: true }))
   // Rows whose maximum is ±∞ shift by 0 instead, so exp(x − m) is never ∞ − ∞.
   const shift = where(isFiniteT(m), m, 0)
@@ -57,7 +60,8 @@ const isFiniteT = (x: Tensor): Tensor => equal(sub(x, x), 0)
  * console.assert(Math.abs(sum(exp(lp)).item() - 1) < 1e-15)
  * @since 0.1.0
  */
-export const logSoftmax = (x: Tensor, axis = -1): Tensor => sub(x, logSumExp(x, axis, true))
+export const logSoftmax = (x: Tensor, axis = -1): Tensor => logSoftmaxAs('logSoftmax', x, axis)
+const logSoftmaxAs = (op: string, x: Tensor, axis: number): Tensor => sub(x, logSumExpAs(op, x, axis, true))
 
 /**
  * `exp(x) / Σ exp(x)` over an axis (default: the last), stable for large logits.
@@ -67,25 +71,57 @@ export const logSoftmax = (x: Tensor, axis = -1): Tensor => sub(x, logSumExp(x, 
  * @since 0.1.0
  */
 export const softmax = (x: Tensor, axis = -1): Tensor => {
-  const e = exp(sub(x, stopGradient(max(x, { axis, keepdims: true }))))
-  return div(e, sum(e, { axis, keepdims: true }))
+  const a = normAxis('softmax', axis, tensorArg('softmax', 'x', x).rank)
+  const e = exp(sub(x, stopGradient(max(x, { axis: a, keepdims: true }))))
+  return div(e, sum(e, { axis: a, keepdims: true }))
 }
+
+/** The first label outside `[0, classes)`, described, or undefined. */
+const badLabel = (labels: Tensor, classes: number, what: (flat: number) => string): string | undefined => {
+  const at = labels.data.findIndex((v) => v < 0 || v >= classes)
+  return at < 0 ? undefined : `${what(at)} is ${labels.data[at]}, outside the ${classes} classes [0, ${classes})`
+}
+
+/** `labels[i][j]` for a flat index of a tensor of `shape`. */
+const indexPath = (shape: readonly number[], flat: number): string => {
+  const idx: number[] = []
+  for (let d = shape.length - 1, r = flat; d >= 0; d--) {
+    idx.unshift(r % shape[d]!)
+    r = Math.floor(r / shape[d]!)
+  }
+  return idx.map((i) => `[${i}]`).join('')
+}
+
+/** The bool mask `[..., C]` of each label's class; labels checked against `[0, C)` under the name `op`. */
+const classMask = (op: string, labels: Tensor, classes: number, what: (flat: number) => string): Tensor => {
+  const bad = badLabel(labels, classes, what)
+  if (bad !== undefined) throw new TensorError(op, bad)
+  return equal(expandDims(labels, -1), arange(0, classes, 1, 'int32'))
+}
+
+const isFloatName = (d: unknown): boolean => d === 'float32' || d === 'float64'
 
 /**
  * One-hot rows for int32 class indices: shape `[...labels.shape, classes]`.
+ * `classes` must be a non-negative integer and every label must lie in
+ * `[0, classes)`. (JAX's `one_hot` gives an all-zero row for a label out of
+ * range; grad-ts refuses it, since such a label is almost always a bug.)
  * @example
  * import { oneHot, tensor } from 'grad-ts'
  * console.assert(oneHot(tensor([2, 0], 'int32'), 3).toTypedArray().join() === '0,0,1,1,0,0')
  * @since 0.1.0
  */
 export const oneHot = (labels: Tensor, classes: number, dtype: 'float32' | 'float64' = 'float32'): Tensor => {
-  if (labels.dtype !== 'int32') throw new TensorError('oneHot', `labels must be int32, got ${labels.dtype}`)
-  return cast(equal(expandDims(labels, -1), arange(0, classes, 1, 'int32')), dtype)
+  if (tensorArg('oneHot', 'labels', labels).dtype !== 'int32') throw new TensorError('oneHot', `labels must be int32, got ${labels.dtype}`)
+  if (!Number.isSafeInteger(classes) || classes < 0) throw new TensorError('oneHot', `classes must be a non-negative integer, got ${describe(classes)}`)
+  if (!isFloatName(dtype)) throw new TensorError('oneHot', `dtype must be 'float32' or 'float64', got ${describe(dtype)}`)
+  return cast(classMask('oneHot', labels, classes, (i) => `labels${indexPath(labels.shape, i)}`), dtype)
 }
 
 /**
  * Mean softmax cross-entropy between logits `[..., C]` and either int32 class
- * labels `[...]` or target distributions `[..., C]`. Computed through
+ * labels `[...]` (each in `[0, C)`; a label out of range is an error naming
+ * its row) or target distributions `[..., C]`. Computed through
  * `logSoftmax`, so logits of ±1e4 give finite losses and gradients.
  * @example
  * import { softmaxCrossEntropy, tensor } from 'grad-ts'
@@ -94,20 +130,22 @@ export const oneHot = (labels: Tensor, classes: number, dtype: 'float32' | 'floa
  * @since 0.1.0
  */
 export const softmaxCrossEntropy = (logits: Tensor, labels: Tensor): Tensor => {
-  const lp = logSoftmax(logits, -1)
+  const op = 'softmaxCrossEntropy'
+  tensorArg(op, 'logits', logits)
+  tensorArg(op, 'labels', labels)
+  if (logits.rank === 0) throw new TensorError(op, 'logits must have a class axis, got a scalar')
+  const lp = logSoftmaxAs(op, logits, -1)
   if (labels.dtype === 'int32') {
     if (labels.rank !== logits.rank - 1 || labels.shape.some((d, i) => d !== logits.shape[i])) {
-      throw new TensorError('softmaxCrossEntropy', `labels ${fmtShape(labels.shape)} must be the logits' ${fmtShape(logits.shape)} without the class axis`)
+      throw new TensorError(op, `labels ${fmtShape(labels.shape)} must be the logits' ${fmtShape(logits.shape)} without the class axis`)
     }
     const C = logits.shape[logits.rank - 1]!
-    const flat = reshape(lp, [-1, C])
-    const rows = flat.shape[0]!
-    // Pick each row's log-probability at its label: gather on the flattened [rows·C] vector.
-    const idx = add(mul(arange(0, rows, 1, 'int32'), C), reshape(labels, [rows]))
-    return neg(mean(gather(reshape(flat, [rows * C]), idx)))
+    const what = (i: number) => (labels.rank === 0 ? 'the label' : `the label of row ${indexPath(labels.shape, i)}`)
+    // Each row's log-probability at its label; `where`, not a product with one-hot floats, so a −∞ elsewhere gives no NaN.
+    return neg(mean(sum(where(classMask(op, labels, C, what), lp, 0), { axis: -1 })))
   }
   if (labels.rank !== logits.rank || labels.shape.some((d, i) => d !== logits.shape[i])) {
-    throw new TensorError('softmaxCrossEntropy', `target distributions ${fmtShape(labels.shape)} must match the logits ${fmtShape(logits.shape)}`)
+    throw new TensorError(op, `target distributions ${fmtShape(labels.shape)} must match the logits ${fmtShape(logits.shape)}`)
   }
   return neg(mean(sum(mul(labels, lp), { axis: -1 })))
 }
@@ -131,16 +169,28 @@ export const mse = (a: Tensor, b: TensorLike): Tensor => mean(square(sub(a, b)))
 export const clip = (x: Tensor, lo: TensorLike, hi: TensorLike): Tensor => minimum(maximum(x, lo), hi)
 
 /**
- * The Euclidean (L2) norm over axes (all by default). Its gradient at 0 is 0,
- * not NaN: the square root only ever sees positive values.
+ * The Euclidean (L2) norm over axes (all by default). Like `hypot` and
+ * LAPACK's `nrm2`, it scales by the largest magnitude before squaring, so
+ * neither `[3e19, 4e19]` in float32 overflows nor `[3e-30, 4e-30]` underflows.
+ * Its gradient at 0 is 0, not NaN: the square root only ever sees positive values.
  * @example
  * import { norm, tensor } from 'grad-ts'
  * console.assert(norm(tensor([3, 4])).item() === 5)
  * console.assert(norm(tensor([[3, 4], [6, 8]]), { axis: 1 }).toTypedArray().join() === '5,10')
+ * console.assert(norm(tensor([3e19, 4e19])).item() === Math.fround(5e19))
  * @since 0.1.0
  */
 export const norm = (x: Tensor, options: ReduceOptions = {}): Tensor => {
-  const s = sum(mul(x, x), options)
+  const { axes } = axesOf('norm', x, options)
+  // An empty axis has norm 0 (and no maximum to scale by).
+  if (axes.some((a) => x.shape[a] === 0)) return sum(mul(x, x), options)
+  // m·√Σ(x/m)² equals ‖x‖ for every constant m > 0, so m carries no gradient.
+  const m = stopGradient(max(abs(x), { axis: axes, keepdims: true }))
+  const scale = where(isFiniteT(m), where(equal(m, 0), 1, m), 1)
+  const s = sum(square(div(x, scale)), { axis: axes, keepdims: true })
   const zero = equal(s, 0)
-  return where(zero, 0, sqrt(where(zero, 1, s)))
+  const n = mul(where(zero, 0, sqrt(where(zero, 1, s))), scale)
+  // An infinite element makes the norm ∞ (x/∞ would be NaN); NaN stays NaN through max.
+  const out = where(equal(m, Infinity), Infinity, n)
+  return options.keepdims === true ? out : reshape(out, x.shape.filter((_, i) => !axes.includes(i)))
 }

@@ -6,11 +6,12 @@
  * Data-first, like the maths: `add(a, b)`. A JavaScript number is a weakly
  * typed scalar that takes the other operand's dtype (see `core/dtype.ts`).
  */
-import { type DType, isFloat, promote } from '../../core/dtype.js'
+import { describe } from '../../core/check.js'
+import { type DType, checkDType, isFloat, promote } from '../../core/dtype.js'
 import { TensorError } from '../../core/errors.js'
 import { binaryKernel, castKernel, type BinaryOp, type UnaryOp, unaryKernel, whereKernel } from '../../core/kernels/elementwise.js'
 import { broadcastShapes, shapeEq } from '../../core/shape.js'
-import { Tensor, scalar, wrap } from '../../core/tensor.js'
+import { Tensor, scalar, tensorArg, wrap } from '../../core/tensor.js'
 import { type Ctx, primitive } from '../prim.js'
 import { bind } from '../trace.js'
 import { broadcastTo, sumTo } from './shape.js'
@@ -20,20 +21,37 @@ export type TensorLike = Tensor | number
 
 const isIntLike = (d: DType): boolean => d === 'int32' || d === 'bool'
 
-/** A number as a scalar of the dtype it meets (float32 when nothing is met, or a fraction meets an integer tensor). @internal */
-export const weak = (v: number, like?: DType): Tensor =>
-  scalar(v, like === undefined || (isIntLike(like) && !Number.isInteger(v)) ? 'float32' : like === 'bool' ? 'int32' : like)
+/**
+ * A number as a weakly typed scalar of the dtype it meets (float32 when nothing
+ * is met, or a fraction meets an integer tensor; int32 when it meets bool). An
+ * integer too large for int32 meeting an integer tensor is an error, as in JAX.
+ * @internal
+ */
+export const weak = (op: string, arg: string, v: number, like?: DType): Tensor => {
+  const d = like === undefined || (isIntLike(like) && !Number.isInteger(v)) ? 'float32' : like === 'bool' ? 'int32' : like
+  if (d === 'int32' && !(v >= -2147483648 && v <= 2147483647)) throw new TensorError(op, `${arg} is ${v}, which does not fit the int32 it meets`)
+  return scalar(v, d)
+}
 
-/** Coerces an op's argument to a tensor. @internal */
-export const asTensor = (x: TensorLike, like?: DType): Tensor => (x instanceof Tensor ? x : weak(x, like))
+/** An op's argument as a tensor: a Tensor passes, a number is a weak scalar, anything else is an error naming the op and the argument. @internal */
+export const asTensor = (op: string, arg: string, x: TensorLike, like?: DType): Tensor => {
+  if (x instanceof Tensor) return x
+  if (typeof x === 'number') return weak(op, arg, x, like)
+  throw new TensorError(op, `${arg} must be a tensor or a number, got ${describe(x)}`)
+}
 
-/** Brings two operands to one dtype under the promotion rules; `floatOnly` lifts integers to float32. @internal */
-export const coerce2 = (a: TensorLike, b: TensorLike, floatOnly = false): readonly [Tensor, Tensor] => {
-  let x = asTensor(a, b instanceof Tensor ? b.dtype : undefined)
-  let y = asTensor(b, x.dtype)
+/**
+ * Brings two operands to one dtype under the promotion rules. `lift` says what
+ * the op computes in: `'int'` (arithmetic) lifts bool to int32, `'float'` lifts
+ * integers to float32, `'none'` (selection, maximum, comparisons) keeps bool.
+ * @internal
+ */
+export const coerce2 = (op: string, a: TensorLike, b: TensorLike, lift: 'none' | 'int' | 'float' = 'int'): readonly [Tensor, Tensor] => {
+  let x = asTensor(op, 'a', a, b instanceof Tensor ? b.dtype : undefined)
+  let y = asTensor(op, 'b', b, x.dtype)
   let d = promote(x.dtype, y.dtype)
-  if (floatOnly && !isFloat(d)) d = 'float32'
-  else if (d === 'bool') d = 'int32'
+  if (lift === 'float' && !isFloat(d)) d = 'float32'
+  else if (lift === 'int' && d === 'bool') d = 'int32'
   if (x.dtype !== d) x = cast(x, d)
   if (y.dtype !== d) y = cast(y, d)
   return [x, y]
@@ -56,57 +74,63 @@ const expP = unaryPrim('exp', (g, { out }) => mul(g, out))
 const logP = unaryPrim('log', (g, { inputs: [x] }) => div(g, x!))
 const log1pP = unaryPrim('log1p', (g, { inputs: [x] }) => div(g, add(x!, 1)))
 const sqrtP = unaryPrim('sqrt', (g, { out }) => div(g, mul(out, 2)))
-const absP = unaryPrim('abs', (g, { inputs: [x] }) => mul(g, sign(x!)))
+// JAX's rule: select(x ≥ 0, g, −g), so abs′(0) = 1.
+const absP = unaryPrim('abs', (g, { inputs: [x] }) => where(greaterEqual(x!, 0), g, neg(g)))
 const signP = unaryPrim('sign', null)
 const tanhP = unaryPrim('tanh', (g, { out }) => mul(g, sub(1, mul(out, out))))
 const sigmoidP = unaryPrim('sigmoid', (g, { out }) => mul(g, mul(out, sub(1, out))))
 const reluP = unaryPrim('relu', (g, { inputs: [x] }) => where(greater(x!, 0), g, 0))
 
-const floatUnary = (x: TensorLike): Tensor => {
-  const t = asTensor(x)
+const floatUnary = (op: string, x: TensorLike): Tensor => {
+  const t = asTensor(op, 'x', x)
   return isFloat(t.dtype) ? t : cast(t, 'float32')
 }
 
 /** `−x`. @example import { neg, tensor } from 'grad-ts'
  * console.assert(neg(tensor([1, -2])).toTypedArray().join() === '-1,2')
  * @since 0.1.0 */
-export const neg = (x: TensorLike): Tensor => bind(negP, [asTensor(x)], undefined)
+export const neg = (x: TensorLike): Tensor => {
+  const t = asTensor('neg', 'x', x)
+  // As in NumPy and JAX: a bool has no negative (−true would be a byte 255 in a bool buffer).
+  if (t.dtype === 'bool') throw new TensorError('neg', 'is not defined for bool tensors; cast to int32 first')
+  return bind(negP, [t], undefined)
+}
 /** `eˣ`. @example import { exp } from 'grad-ts'
  * console.assert(exp(0).item() === 1)
  * @since 0.1.0 */
-export const exp = (x: TensorLike): Tensor => bind(expP, [floatUnary(x)], undefined)
+export const exp = (x: TensorLike): Tensor => bind(expP, [floatUnary('exp', x)], undefined)
 /** Natural logarithm. @example import { log } from 'grad-ts'
  * console.assert(log(1).item() === 0)
  * @since 0.1.0 */
-export const log = (x: TensorLike): Tensor => bind(logP, [floatUnary(x)], undefined)
+export const log = (x: TensorLike): Tensor => bind(logP, [floatUnary('log', x)], undefined)
 /** `log(1 + x)`, accurate for small x. @example import { log1p, tensor } from 'grad-ts'
  * console.assert(log1p(tensor(1e-10, 'float64')).item() === Math.log1p(1e-10))
  * @since 0.1.0 */
-export const log1p = (x: TensorLike): Tensor => bind(log1pP, [floatUnary(x)], undefined)
+export const log1p = (x: TensorLike): Tensor => bind(log1pP, [floatUnary('log1p', x)], undefined)
 /** Square root. @example import { sqrt } from 'grad-ts'
  * console.assert(sqrt(9).item() === 3)
  * @since 0.1.0 */
-export const sqrt = (x: TensorLike): Tensor => bind(sqrtP, [floatUnary(x)], undefined)
-/** `|x|`; its derivative at 0 is 0 (as in JAX). @example import { abs, tensor } from 'grad-ts'
+export const sqrt = (x: TensorLike): Tensor => bind(sqrtP, [floatUnary('sqrt', x)], undefined)
+/** `|x|`; its derivative at 0 is 1, as in JAX (whose rule is `select(x ≥ 0, g, −g)`). @example import { abs, tensor } from 'grad-ts'
  * console.assert(abs(tensor([-2, 3])).toTypedArray().join() === '2,3')
  * @since 0.1.0 */
-export const abs = (x: TensorLike): Tensor => bind(absP, [asTensor(x)], undefined)
+export const abs = (x: TensorLike): Tensor => bind(absP, [asTensor('abs', 'x', x)], undefined)
 /** −1, 0 or 1 (NaN stays NaN); derivative zero. @example import { sign, tensor } from 'grad-ts'
  * console.assert(sign(tensor([-2, 0, 5])).toTypedArray().join() === '-1,0,1')
  * @since 0.1.0 */
-export const sign = (x: TensorLike): Tensor => bind(signP, [asTensor(x)], undefined)
+export const sign = (x: TensorLike): Tensor => bind(signP, [asTensor('sign', 'x', x)], undefined)
 /** Hyperbolic tangent. @example import { tanh } from 'grad-ts'
  * console.assert(tanh(0).item() === 0)
  * @since 0.1.0 */
-export const tanh = (x: TensorLike): Tensor => bind(tanhP, [floatUnary(x)], undefined)
+export const tanh = (x: TensorLike): Tensor => bind(tanhP, [floatUnary('tanh', x)], undefined)
 /** The logistic function `1 / (1 + e⁻ˣ)`, stable for large |x|. @example import { sigmoid, tensor } from 'grad-ts'
  * console.assert(sigmoid(tensor(-1000, 'float64')).item() === 0 && sigmoid(0).item() === 0.5)
  * @since 0.1.0 */
-export const sigmoid = (x: TensorLike): Tensor => bind(sigmoidP, [floatUnary(x)], undefined)
+export const sigmoid = (x: TensorLike): Tensor => bind(sigmoidP, [floatUnary('sigmoid', x)], undefined)
 /** `max(x, 0)`; its derivative at 0 is 0. @example import { relu, tensor } from 'grad-ts'
  * console.assert(relu(tensor([-1, 2])).toTypedArray().join() === '0,2')
  * @since 0.1.0 */
-export const relu = (x: TensorLike): Tensor => bind(reluP, [asTensor(x)], undefined)
+export const relu = (x: TensorLike): Tensor => bind(reluP, [asTensor('relu', 'x', x)], undefined)
 
 // ---------------------------------------------------------------- binary
 
@@ -167,60 +191,57 @@ const geP = binaryPrim('ge', null, null)
 /** `a + b` with broadcasting. @example import { add, tensor } from 'grad-ts'
  * console.assert(add(tensor([[1], [2]]), tensor([10, 20])).toTypedArray().join() === '11,21,12,22')
  * @since 0.1.0 */
-export const add = (a: TensorLike, b: TensorLike): Tensor => bind(addP, coerce2(a, b), undefined)
+export const add = (a: TensorLike, b: TensorLike): Tensor => bind(addP, coerce2('add', a, b), undefined)
 /** `a − b` with broadcasting. @example import { sub, tensor } from 'grad-ts'
  * console.assert(sub(tensor([3, 4]), 1).toTypedArray().join() === '2,3')
  * @since 0.1.0 */
-export const sub = (a: TensorLike, b: TensorLike): Tensor => bind(subP, coerce2(a, b), undefined)
+export const sub = (a: TensorLike, b: TensorLike): Tensor => bind(subP, coerce2('sub', a, b), undefined)
 /** `a · b` elementwise with broadcasting. @example import { mul, tensor } from 'grad-ts'
  * console.assert(mul(tensor([1, 2]), tensor([3, 4])).toTypedArray().join() === '3,8')
  * @since 0.1.0 */
-export const mul = (a: TensorLike, b: TensorLike): Tensor => bind(mulP, coerce2(a, b), undefined)
+export const mul = (a: TensorLike, b: TensorLike): Tensor => bind(mulP, coerce2('mul', a, b), undefined)
 /** `a / b` elementwise; integer operands give float32 (true division). @example import { div, tensor } from 'grad-ts'
  * console.assert(div(tensor([1, 3], 'int32'), 2).toTypedArray().join() === '0.5,1.5')
  * @since 0.1.0 */
-export const div = (a: TensorLike, b: TensorLike): Tensor => bind(divP, coerce2(a, b, true), undefined)
+export const div = (a: TensorLike, b: TensorLike): Tensor => bind(divP, coerce2('div', a, b, 'float'), undefined)
 /** `aᵇ` elementwise. @example import { pow, tensor } from 'grad-ts'
  * console.assert(pow(tensor([2, 3]), 2).toTypedArray().join() === '4,9')
  * @since 0.1.0 */
-export const pow = (a: TensorLike, b: TensorLike): Tensor => bind(powP, coerce2(a, b, true), undefined)
+export const pow = (a: TensorLike, b: TensorLike): Tensor => bind(powP, coerce2('pow', a, b, 'float'), undefined)
 /** Elementwise maximum (NaN wins); ties share the gradient equally. @example import { maximum, tensor } from 'grad-ts'
  * console.assert(maximum(tensor([1, 5]), 3).toTypedArray().join() === '3,5')
  * @since 0.1.0 */
-export const maximum = (a: TensorLike, b: TensorLike): Tensor => bind(maximumP, coerce2(a, b), undefined)
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => bind(maximumP, coerce2('maximum', a, b, 'none'), undefined)
 /** Elementwise minimum (NaN wins); ties share the gradient equally. @example import { minimum, tensor } from 'grad-ts'
  * console.assert(minimum(tensor([1, 5]), 3).toTypedArray().join() === '1,3')
  * @since 0.1.0 */
-export const minimum = (a: TensorLike, b: TensorLike): Tensor => bind(minimumP, coerce2(a, b), undefined)
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => bind(minimumP, coerce2('minimum', a, b, 'none'), undefined)
 
-const compare = (p: typeof eqP) => (a: TensorLike, b: TensorLike): Tensor => {
-  const [x, y] = coerce2(a, b)
-  return bind(p, [x, y], undefined)
-}
+const compare = (op: string, p: typeof eqP) => (a: TensorLike, b: TensorLike): Tensor => bind(p, coerce2(op, a, b, 'none'), undefined)
 /** `a = b` elementwise, as a bool tensor. @example import { equal, tensor } from 'grad-ts'
  * console.assert(equal(tensor([1, 2]), 2).toTypedArray().join() === '0,1')
  * @since 0.1.0 */
-export const equal = compare(eqP)
+export const equal = compare('equal', eqP)
 /** `a ≠ b` elementwise, as a bool tensor. @example import { notEqual, tensor } from 'grad-ts'
  * console.assert(notEqual(tensor([1, 2]), 2).toTypedArray().join() === '1,0')
  * @since 0.1.0 */
-export const notEqual = compare(neP)
+export const notEqual = compare('notEqual', neP)
 /** `a < b` elementwise, as a bool tensor. @example import { less, tensor } from 'grad-ts'
  * console.assert(less(tensor([1, 2]), 2).toTypedArray().join() === '1,0')
  * @since 0.1.0 */
-export const less = compare(ltP)
+export const less = compare('less', ltP)
 /** `a ≤ b` elementwise, as a bool tensor. @example import { lessEqual, tensor } from 'grad-ts'
  * console.assert(lessEqual(tensor([1, 2]), 2).toTypedArray().join() === '1,1')
  * @since 0.1.0 */
-export const lessEqual = compare(leP)
+export const lessEqual = compare('lessEqual', leP)
 /** `a > b` elementwise, as a bool tensor. @example import { greater, tensor } from 'grad-ts'
  * console.assert(greater(tensor([1, 2]), 1).toTypedArray().join() === '0,1')
  * @since 0.1.0 */
-export const greater = compare(gtP)
+export const greater = compare('greater', gtP)
 /** `a ≥ b` elementwise, as a bool tensor. @example import { greaterEqual, tensor } from 'grad-ts'
  * console.assert(greaterEqual(tensor([1, 2]), 2).toTypedArray().join() === '0,1')
  * @since 0.1.0 */
-export const greaterEqual = compare(geP)
+export const greaterEqual = compare('greaterEqual', geP)
 
 // ---------------------------------------------------------------- where, cast, stopGradient
 
@@ -237,7 +258,9 @@ const whereP = primitive<undefined>({
     (g, { inputs: [c, a] }) => sumTo(where(c!, g, 0), a!.shape),
     (g, { inputs: [c, , b] }) => sumTo(where(c!, 0, g), b!.shape),
   ],
-  jvp: ([, ta, tb], { inputs: [c], out }) => where(c!, ta ?? zerosOf(out), tb ?? zerosOf(out)),
+  // Each branch's tangent broadcast to the output, as the binary ops' JVPs do: the
+  // condition and a constant branch may be the ones that set the output's shape.
+  jvp: ([, ta, tb], { inputs: [c], out }) => expand(where(c!, ta ?? zerosOf(out), tb ?? zerosOf(out)), out),
 })
 const zerosOf = (t: Tensor): Tensor => scalar(0, t.dtype)
 
@@ -250,8 +273,9 @@ const zerosOf = (t: Tensor): Tensor => scalar(0, t.dtype)
  * @since 0.1.0
  */
 export const where = (cond: Tensor, a: TensorLike, b: TensorLike): Tensor => {
+  tensorArg('where', 'cond', cond)
   const c = cond.dtype === 'bool' ? cond : notEqual(cond, 0)
-  const [x, y] = coerce2(a, b)
+  const [x, y] = coerce2('where', a, b, 'none')
   return bind(whereP, [c, x, y], undefined)
 }
 
@@ -271,7 +295,10 @@ const castP = primitive<{ readonly dtype: DType }>({
  * console.assert(cast(tensor([1.7, -1.7]), 'int32').toTypedArray().join() === '1,-1')
  * @since 0.1.0
  */
-export const cast = (x: Tensor, dtype: DType): Tensor => (x.dtype === dtype ? x : bind(castP, [x], { dtype }))
+export const cast = (x: Tensor, dtype: DType): Tensor => {
+  tensorArg('cast', 'x', x)
+  return x.dtype === checkDType('cast', dtype) ? x : bind(castP, [x], { dtype })
+}
 
 const stopGradientP = primitive<undefined>({
   name: 'stopGradient',
@@ -289,7 +316,7 @@ const stopGradientP = primitive<undefined>({
  * console.assert(g.item() === 3)
  * @since 0.1.0
  */
-export const stopGradient = (x: Tensor): Tensor => bind(stopGradientP, [x], undefined)
+export const stopGradient = (x: Tensor): Tensor => bind(stopGradientP, [tensorArg('stopGradient', 'x', x)], undefined)
 
 /** The elementwise primitives, for the law table. @internal */
 export const elementwisePrimitives = {

@@ -93,7 +93,7 @@ const mm = (a: Tensor, b: Tensor, f: Flags): Tensor => bind(matmulP, [a, b], f)
  * @since 0.1.0
  */
 export const matmul = (a: TensorLike, b: TensorLike, options: MatmulOptions = {}): Tensor => {
-  const [x, y] = coerce2(a, b, true)
+  const [x, y] = coerce2('matmul', a, b, 'float')
   if (x.rank === 0 || y.rank === 0) throw new TensorError('matmul', `${fmtShape(x.shape)} × ${fmtShape(y.shape)}: operands must have at least one axis`)
   const f = { ta: options.transposeA ?? false, tb: options.transposeB ?? false }
   const x2 = x.rank === 1 ? reshape(x, [1, x.size]) : x

@@ -2,11 +2,12 @@
  * Reduction primitives: sum, max and min over axes (with `keepdims`), and the
  * non-differentiable argmax/argmin.
  */
+import { describe, isOptions } from '../../core/check.js'
 import { isFloat } from '../../core/dtype.js'
 import { TensorError, fmtShape } from '../../core/errors.js'
 import { argReduceKernel, type ReduceOp, reduceKernel } from '../../core/kernels/reduce.js'
 import { normAxes, normAxis, sizeOf } from '../../core/shape.js'
-import { type Tensor, wrap } from '../../core/tensor.js'
+import { type Tensor, tensorArg, wrap } from '../../core/tensor.js'
 import { primitive } from '../prim.js'
 import { bind } from '../trace.js'
 import { cast, div, equal, mul } from './elementwise.js'
@@ -60,7 +61,14 @@ const sumPrim = reducePrim('sum')
 const maxPrim = reducePrim('max')
 const minPrim = reducePrim('min')
 const sumP = (x: Tensor, p: Axes): Tensor => bind(sumPrim, [x], p)
-const axesOf = (op: string, x: Tensor, o: ReduceOptions): Axes => ({ axes: normAxes(op, o.axis, x.rank), keepdims: o.keepdims ?? false })
+/** The reduced axes of `x` under `options`, checked and named after the function the user called. @internal */
+export const axesOf = (op: string, x: Tensor, o: ReduceOptions): Axes => {
+  tensorArg(op, 'x', x)
+  const given: unknown = o
+  if (!isOptions(given)) throw new TensorError(op, `options must be { axis?, keepdims? }, got ${describe(o)}`)
+  if (o.keepdims !== undefined && typeof o.keepdims !== 'boolean') throw new TensorError(op, `keepdims must be a boolean, got ${describe(o.keepdims)}`)
+  return { axes: normAxes(op, o.axis, x.rank), keepdims: o.keepdims ?? false }
+}
 
 /**
  * Sum over axes (all by default). Float32 sums accumulate in double precision.
@@ -119,7 +127,7 @@ const argminP = argPrim('min')
  * console.assert(argmax(tensor([[1, 9, 3], [7, 2, 7]])).toTypedArray().join() === '1,0')
  * @since 0.1.0
  */
-export const argmax = (x: Tensor, axis = -1): Tensor => bind(argmaxP, [x], { axis: normAxis('argmax', axis, x.rank) })
+export const argmax = (x: Tensor, axis = -1): Tensor => bind(argmaxP, [x], { axis: normAxis('argmax', axis, tensorArg('argmax', 'x', x).rank) })
 
 /**
  * Index of the minimum along an axis (default: the last), as int32.
@@ -128,7 +136,7 @@ export const argmax = (x: Tensor, axis = -1): Tensor => bind(argmaxP, [x], { axi
  * console.assert(argmin(tensor([4, 1, 3])).item() === 1)
  * @since 0.1.0
  */
-export const argmin = (x: Tensor, axis = -1): Tensor => bind(argminP, [x], { axis: normAxis('argmin', axis, x.rank) })
+export const argmin = (x: Tensor, axis = -1): Tensor => bind(argminP, [x], { axis: normAxis('argmin', axis, tensorArg('argmin', 'x', x).rank) })
 
 /** The reduction primitives, for the law table. @internal */
 export const reducePrimitives = { sumPrim, maxPrim, minPrim, argmaxP, argminP } as const

@@ -3,11 +3,12 @@
  * gather and scatterAdd. Their derivatives are each other: the VJP of slice is
  * pad and back, of gather is scatterAdd and back, of broadcastTo is a sum.
  */
+import { describe, isArray } from '../../core/check.js'
 import { promote } from '../../core/dtype.js'
 import { TensorError, fmtShape } from '../../core/errors.js'
 import { broadcastKernel, concatKernel, gatherKernel, padKernel, scatterAddKernel, sliceKernel, transposeKernel } from '../../core/kernels/movement.js'
 import { type Shape, broadcastShapes, checkShape, normAxis, shapeEq, sizeOf } from '../../core/shape.js'
-import { type Tensor, wrap, zeros } from '../../core/tensor.js'
+import { type Tensor, tensorArg, wrap, zeros } from '../../core/tensor.js'
 import { primitive } from '../prim.js'
 import { bind } from '../trace.js'
 import { cast } from './elementwise.js'
@@ -33,6 +34,8 @@ const reshapeP = primitive<{ readonly shape: Shape }>({
  * @since 0.1.0
  */
 export const reshape = (x: Tensor, shape: readonly number[]): Tensor => {
+  tensorArg('reshape', 'x', x)
+  if (!isArray(shape)) throw new TensorError('reshape', `shape must be an array of integers, got ${describe(shape)}`)
   const free = shape.filter((d) => d === -1).length
   if (free > 1) throw new TensorError('reshape', `at most one dimension may be -1, got ${fmtShape(shape)}`)
   let s = shape
@@ -67,7 +70,8 @@ const inversePerm = (perm: readonly number[]): number[] => {
  * @since 0.1.0
  */
 export const transpose = (x: Tensor, perm?: readonly number[]): Tensor => {
-  const r = x.rank
+  const r = tensorArg('transpose', 'x', x).rank
+  if (perm !== undefined && !isArray(perm)) throw new TensorError('transpose', `perm must be an array of axes, got ${describe(perm)}`)
   const p = perm === undefined ? Array.from({ length: r }, (_, i) => r - 1 - i) : perm.map((a) => normAxis('transpose', a, r))
   if (p.length !== r || new Set(p).size !== r) throw new TensorError('transpose', `[${(perm ?? []).join(',')}] is not a permutation of the ${r} axes of ${fmtShape(x.shape)}`)
   return p.every((a, i) => a === i) ? x : bind(transposeP, [x], { perm: p })
@@ -94,6 +98,7 @@ const broadcastToP = primitive<{ readonly shape: Shape }>({
  * @since 0.1.0
  */
 export const broadcastTo = (x: Tensor, shape: readonly number[]): Tensor => {
+  tensorArg('broadcastTo', 'x', x)
   const s = checkShape('broadcastTo', shape)
   return shapeEq(s, x.shape) ? x : bind(broadcastToP, [x], { shape: s })
 }
@@ -107,6 +112,8 @@ export const broadcastTo = (x: Tensor, shape: readonly number[]): Tensor => {
  * @since 0.1.0
  */
 export const sumTo = (g: Tensor, shape: Shape): Tensor => {
+  tensorArg('sumTo', 'g', g)
+  checkShape('sumTo', shape)
   if (shapeEq(g.shape, shape)) return g
   const lead = g.rank - shape.length
   if (lead < 0) throw new TensorError('sumTo', `cannot sum ${fmtShape(g.shape)} down to the larger rank of ${fmtShape(shape)}`)
@@ -141,7 +148,8 @@ const sliceP = primitive<Box>({
  * @since 0.1.0
  */
 export const slice = (x: Tensor, begin: readonly number[], end?: readonly number[]): Tensor => {
-  const r = x.rank
+  const r = tensorArg('slice', 'x', x).rank
+  if (!isArray(begin) || (end !== undefined && !isArray(end))) throw new TensorError('slice', `begin and end must be arrays of integers, got ${describe(begin)} and ${describe(end)}`)
   if (begin.length > r || (end?.length ?? 0) > r) throw new TensorError('slice', `more bounds than the ${r} axes of ${fmtShape(x.shape)}`)
   const fix = (v: number, d: number): number => (v < 0 ? v + d : v)
   const b = x.shape.map((d, i) => fix(begin[i] ?? 0, d))
@@ -171,7 +179,8 @@ const padP = primitive<{ readonly before: readonly number[]; readonly after: rea
  * @since 0.1.0
  */
 export const pad = (x: Tensor, before: readonly number[], after: readonly number[]): Tensor => {
-  const ok = (v: readonly number[]) => v.length === x.rank && v.every((n) => Number.isInteger(n) && n >= 0)
+  tensorArg('pad', 'x', x)
+  const ok = (v: readonly number[]) => isArray(v) && v.length === x.rank && v.every((n) => Number.isInteger(n) && n >= 0)
   if (!ok(before) || !ok(after)) throw new TensorError('pad', `needs ${x.rank} non-negative integers before and after for ${fmtShape(x.shape)}, got [${before.join(',')}] and [${after.join(',')}]`)
   return before.every((v) => v === 0) && after.every((v) => v === 0) ? x : bind(padP, [x], { before, after })
 }
@@ -208,7 +217,9 @@ const concatP = primitive<{ readonly axis: number }>({
  * @since 0.1.0
  */
 export const concat = (xs: readonly Tensor[], axis = 0): Tensor => {
+  if (!isArray(xs)) throw new TensorError('concat', `xs must be an array of tensors, got ${describe(xs)}`)
   if (xs.length === 0) throw new TensorError('concat', 'needs at least one tensor')
+  xs.forEach((x, i) => tensorArg('concat', `xs[${i}]`, x))
   const a = normAxis('concat', axis, xs[0]!.rank)
   if (xs.length === 1) return xs[0]!
   // As jnp.concatenate: the inputs are promoted to their common dtype first (never a downcast).
@@ -250,7 +261,10 @@ const gatherP = primitive<{ readonly axis: number }>({
  * console.assert(gather(x, tensor([2, 0], 'int32')).toTypedArray().join() === '5,6,1,2')
  * @since 0.1.0
  */
-export const gather = (x: Tensor, indices: Tensor, axis = 0): Tensor => bind(gatherP, [x, indices], { axis: normAxis('gather', axis, x.rank) })
+export const gather = (x: Tensor, indices: Tensor, axis = 0): Tensor => {
+  tensorArg('gather', 'indices', indices)
+  return bind(gatherP, [x, indices], { axis: normAxis('gather', axis, tensorArg('gather', 'x', x).rank) })
+}
 
 const scatterAddP = primitive<{ readonly axis: number; readonly size: number }>({
   name: 'scatterAdd',
@@ -280,6 +294,10 @@ const scatterAddP = primitive<{ readonly axis: number; readonly size: number }>(
  * @since 0.1.0
  */
 export const scatterAdd = (updates: Tensor, indices: Tensor, axis: number, size: number): Tensor => {
+  tensorArg('scatterAdd', 'updates', updates)
+  tensorArg('scatterAdd', 'indices', indices)
+  // Sums of bools are not bools (true + true would store a 2 in a bool buffer); JAX's scatter-add takes numbers.
+  if (updates.dtype === 'bool') throw new TensorError('scatterAdd', 'updates must be numeric, got bool; cast to int32 first')
   if (!Number.isSafeInteger(size) || size < 0) throw new TensorError('scatterAdd', `size must be a non-negative integer, got ${size}`)
   // The result has the axes of `updates` with the indices' axes replaced by one axis of `size`.
   return bind(scatterAddP, [updates, indices], { axis: normAxis('scatterAdd', axis, updates.rank - indices.rank + 1), size })
@@ -293,7 +311,7 @@ export const scatterAdd = (updates: Tensor, indices: Tensor, axis: number, size:
  * @since 0.1.0
  */
 export const expandDims = (x: Tensor, axis: number): Tensor => {
-  const a = normAxis('expandDims', axis, x.rank + 1)
+  const a = normAxis('expandDims', axis, tensorArg('expandDims', 'x', x).rank + 1)
   return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)])
 }
 
@@ -305,6 +323,7 @@ export const expandDims = (x: Tensor, axis: number): Tensor => {
  * @since 0.1.0
  */
 export const squeeze = (x: Tensor, axis?: number | readonly number[]): Tensor => {
+  tensorArg('squeeze', 'x', x)
   const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : (typeof axis === 'number' ? [axis] : axis).map((a) => normAxis('squeeze', a, x.rank))
   for (const a of axes) if (x.shape[a] !== 1) throw new TensorError('squeeze', `axis ${a} of ${fmtShape(x.shape)} has size ${x.shape[a]}, not 1`)
   return reshape(x, x.shape.filter((_, i) => !axes.includes(i)))
