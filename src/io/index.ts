@@ -3,8 +3,9 @@
  * tensors, parameter trees, branded probabilities and training configs
  * (decoding returns `Either<DecodeError, A>` with path-precise messages and
  * never throws), the safetensors format (`io.safetensors`), and checkpoints
- * carrying a training config and PRNG key. Browser-safe: bytes in, bytes
- * out; files are written by `grad-ts/node`.
+ * carrying the optimizer state, training config, PRNG key and step, with a
+ * CRC-32C checksum. Browser-safe: bytes in, bytes out; files are written by
+ * `grad-ts/node`.
  *
  * @module
  */
@@ -30,4 +31,4 @@ export {
 export * from './config.js'
 export * as safetensors from './safetensors.js'
 export type { DecodeOptions, Safetensors } from './safetensors.js'
-export { type Checkpoint, type CheckpointContents, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js'
+export { type Checkpoint, type CheckpointContents, type CheckpointDecodeOptions, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js'

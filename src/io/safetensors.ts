@@ -17,9 +17,10 @@ import type { DType, TypedArray } from '../core/dtype.js'
 import { TensorError, fmtShape } from '../core/errors.js'
 import { type Shape as CoreShape, sizeOf } from '../core/shape.js'
 import { type Tensor, wrap } from '../core/tensor.js'
-import { type Tree, flatten } from '../tree/index.js'
+import { type Leaf, type Tree, flatten } from '../tree/index.js'
 import { NonNegativeInt } from './brands.js'
 import { compareCodePoints, findDuplicateKey, hostIsLittleEndian, swapInPlace } from './bytes.js'
+import { crc32c, crcHex } from './crc32c.js'
 import { pair, struct } from './combinators.js'
 import { DecodeError, type Issue, decodeWith, fail, hasOwn, isPlainRecord, joinPath, setOwn, show } from './errors.js'
 import { matchTree } from './match.js'
@@ -37,6 +38,15 @@ export const MAX_HEADER_SIZE = 100_000_000
 
 /** The header key reserved for string-to-string metadata. */
 const METADATA = '__metadata__'
+
+/**
+ * The metadata key of a checkpoint's CRC-32C (8 lowercase hex digits), over
+ * the canonical header without this key followed by the data section; see
+ * `decode`. Written by `io.encodeCheckpoint`, checked by every decoder.
+ * @internal
+ */
+export const CHECKSUM = 'grad-ts/crc32c'
+const CHECKSUM_VALUE = /^[0-9a-f]{8}$/
 
 const FORMAT_DTYPES = { F64: 'float64', F32: 'float32', I32: 'int32', BOOL: 'bool' } as const
 type FormatDType = keyof typeof FORMAT_DTYPES
@@ -89,6 +99,31 @@ interface Entry {
   readonly shape: CoreShape
   readonly begin: number
   readonly end: number
+}
+
+/**
+ * The header JSON as grad-ts writes it, without padding: `__metadata__`
+ * first with its keys in code-point order (left out when empty), then the
+ * tensors in data order (by offsets; tensors with equal offsets, which are
+ * empty, by dtype as the writer orders them, then name), no whitespace,
+ * strings as `JSON.stringify` writes them. The checksum covers this text
+ * for the metadata without `grad-ts/crc32c`, so what it protects is the
+ * header's content, not its spelling.
+ */
+const headerText = (metadata: Readonly<Record<string, string>>, entries: readonly Entry[]): string => {
+  const parts: string[] = []
+  const keys = Object.keys(metadata).sort(compareCodePoints)
+  if (keys.length > 0) parts.push(`"${METADATA}":{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(metadata[k])}`).join(',')}}`)
+  const order = entries.slice().sort((a, b) => a.begin - b.begin || a.end - b.end || WRITE_RANK[a.dtype] - WRITE_RANK[b.dtype] || compareCodePoints(a.name, b.name))
+  for (const e of order) parts.push(`${JSON.stringify(e.name)}:{"dtype":"${FORMAT_OF[e.dtype]}","shape":[${e.shape.join(',')}],"data_offsets":[${e.begin},${e.end}]}`)
+  return `{${parts.join(',')}}`
+}
+
+/** The CRC-32C of a file's canonical header (metadata without the checksum itself) and its data section. */
+const checksumOf = (metadata: Readonly<Record<string, string>>, entries: readonly Entry[], data: Uint8Array): string => {
+  const rest = {}
+  for (const k of Object.keys(metadata)) if (k !== CHECKSUM) setOwn(rest, k, metadata[k])
+  return crcHex(crc32c(data, crc32c(new TextEncoder().encode(headerText(rest, entries)))))
 }
 
 interface Header {
@@ -223,6 +258,15 @@ const decodeBytes = (bytes: Uint8Array, options: DecodeOptions): E.Either<Decode
   }
   if (issues.length > 0) return E.left(new DecodeError(issues))
   if (cursor !== dataLen) return left(`the tensors cover ${cursor} bytes but the data section has ${dataLen}; bytes in no tensor are not allowed`)
+  if (hasOwn(metadata, CHECKSUM)) {
+    const at = `${METADATA}.${CHECKSUM}`
+    const saved = metadata[CHECKSUM]!
+    if (!CHECKSUM_VALUE.test(saved)) return E.left(fail(at, `expected a CRC-32C as 8 lowercase hex digits, got ${show(saved)}`))
+    const actual = checksumOf(metadata, entries, bytes.subarray(dataStart))
+    if (actual !== saved) {
+      return E.left(fail(at, `the file was saved with CRC-32C ${saved} but its contents have ${actual}: it is corrupted, or was changed after it was written`))
+    }
+  }
 
   const tensors = {}
   for (const e of sorted) {
@@ -244,7 +288,9 @@ const decodeBytes = (bytes: Uint8Array, options: DecodeOptions): E.Either<Decode
  * is not JSON, repeats a key, or has a bad entry (dtype other than F32, F64,
  * I32, BOOL; shape not non-negative integers; offsets not a pair); offsets
  * with end < begin, overlapping, leaving holes, not matching shape × dtype
- * size, or out of bounds; bytes after the last tensor; non-finite floats
+ * size, or out of bounds; bytes after the last tensor; a `grad-ts/crc32c`
+ * checksum in the metadata that does not match the contents (files without
+ * one, as other tools write them, are read unchecked); non-finite floats
  * unless `allowNonFinite`; BOOL bytes other than 0/1. Never throws.
  *
  * @example
@@ -268,8 +314,9 @@ export const decode = (bytes: Uint8Array, options: DecodeOptions = {}): E.Either
  * byte-identical to the reference writer: tensors ordered F64, F32, I32,
  * BOOL, then by name (code-point order), so each is aligned; `__metadata__`
  * first with keys sorted, omitted when empty; the header padded with spaces
- * to a multiple of 8 bytes. Two leaves with one name, or a leaf named
- * `__metadata__`, are a `TensorError`.
+ * to a multiple of 8 bytes. Two leaves with one name, a leaf named
+ * `__metadata__`, or the metadata key `grad-ts/crc32c` (the checksum
+ * `io.encodeCheckpoint` writes) are a `TensorError`.
  *
  * @example
  * import { io, tensor } from 'grad-ts'
@@ -280,33 +327,43 @@ export const decode = (bytes: Uint8Array, options: DecodeOptions = {}): E.Either
  */
 export const encode = (tensors: Tree, metadata: Readonly<Record<string, string>> = {}): Uint8Array => {
   const op = 'io.safetensors.encode'
-  const leaves = flatten(tensors)
+  if (hasOwn(metadata, CHECKSUM)) throw new TensorError(op, `metadata key "${CHECKSUM}" is reserved for the checksum io.encodeCheckpoint writes`)
+  return encodeLeaves(op, flatten(tensors), metadata, false)
+}
+
+/**
+ * Writes named tensors and metadata as safetensors bytes (see `encode`);
+ * with `checksum`, adds the CRC-32C of the contents to the metadata under
+ * `grad-ts/crc32c`. The one writer of the format. @internal
+ */
+export const encodeLeaves = (op: string, leaves: readonly Leaf[], metadata: Readonly<Record<string, string>>, checksum: boolean): Uint8Array => {
   const names = new Set<string>()
   for (const { path } of leaves) {
     if (path === METADATA) throw new TensorError(op, `"${METADATA}" is reserved for metadata and cannot name a tensor`)
     if (names.has(path)) throw new TensorError(op, `two tensors are named "${path}"`)
     names.add(path)
   }
-  const metaKeys = Object.keys(metadata).sort(compareCodePoints)
-  for (const k of metaKeys) if (typeof metadata[k] !== 'string') throw new TensorError(op, `metadata ${JSON.stringify(k)} is not a string`)
+  for (const k of Object.keys(metadata)) if (typeof metadata[k] !== 'string') throw new TensorError(op, `metadata ${JSON.stringify(k)} is not a string`)
   const order = leaves.slice().sort((a, b) => WRITE_RANK[a.value.dtype] - WRITE_RANK[b.value.dtype] || compareCodePoints(a.path, b.path))
-  const parts: string[] = []
-  if (metaKeys.length > 0) parts.push(`"${METADATA}":{${metaKeys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(metadata[k])}`).join(',')}}`)
+  const entries: Entry[] = []
   let offset = 0
   for (const { path, value } of order) {
     const end = offset + value.data.byteLength
-    parts.push(`${JSON.stringify(path)}:{"dtype":"${FORMAT_OF[value.dtype]}","shape":[${value.shape.join(',')}],"data_offsets":[${offset},${end}]}`)
+    entries.push({ name: path, dtype: value.dtype, shape: value.shape, begin: offset, end })
     offset = end
   }
-  const json = new TextEncoder().encode(`{${parts.join(',')}}`)
+  // The checksum has a fixed width, so the header's length is known before the data is written.
+  const meta = {}
+  for (const k of Object.keys(metadata)) setOwn(meta, k, metadata[k])
+  if (checksum) setOwn(meta, CHECKSUM, '00000000')
+  const headerOf = (): Uint8Array => new TextEncoder().encode(headerText(meta, entries))
+  let json = headerOf()
   const headerLen = Math.ceil(json.length / 8) * 8
   if (headerLen > MAX_HEADER_SIZE) throw new TensorError(op, `the header would take ${headerLen} bytes, over the format's limit of ${MAX_HEADER_SIZE}`)
   const out = new Uint8Array(8 + headerLen + offset)
   const dv = new DataView(out.buffer)
   dv.setUint32(0, headerLen, true)
   dv.setUint32(4, 0, true)
-  out.set(json, 8)
-  out.fill(0x20, 8 + json.length, 8 + headerLen)
   let at = 8 + headerLen
   for (const { value } of order) {
     const d = value.data
@@ -314,6 +371,12 @@ export const encode = (tensors: Tree, metadata: Readonly<Record<string, string>>
     if (!hostIsLittleEndian) swapInPlace(out.subarray(at, at + d.byteLength), ITEM_SIZE[value.dtype])
     at += d.byteLength
   }
+  if (checksum) {
+    setOwn(meta, CHECKSUM, checksumOf(meta, entries, out.subarray(8 + headerLen)))
+    json = headerOf()
+  }
+  out.set(json, 8)
+  out.fill(0x20, 8 + json.length, 8 + headerLen)
   return out
 }
 
@@ -334,7 +397,7 @@ export const encode = (tensors: Tree, metadata: Readonly<Record<string, string>>
  * @since 0.1.0
  */
 export const decodeTree = <T extends Tree>(like: T, bytes: Uint8Array, options: DecodeOptions = {}): E.Either<DecodeError, T> => {
-  flatten(like) // a malformed `like` is a programmer error: throw before reading
+  const match = matchTree('io.safetensors.decodeTree', like) // a malformed `like` is a programmer error: thrown before reading
   const file = decode(bytes, options)
-  return E.isLeft(file) ? file : matchTree(like, file.right.tensors)
+  return E.isLeft(file) ? file : match(file.right.tensors)
 }

@@ -12,7 +12,11 @@ import { writeAtomic } from './atomic.js'
  * Writes checkpoint bytes to `path` atomically (a temporary file in the same
  * directory, flushed to disk, then renamed over `path`), so a crash or error
  * never leaves a half-written checkpoint: on failure `path` keeps its old
- * contents and no temporary file remains. Never rejects.
+ * contents and no temporary file remains. A process killed mid-save does
+ * leave its temporary file (`.<name>.<pid>.<host>.<random>.tmp`); the next
+ * save of `path` removes it once that process is gone, and never touches
+ * the temporary files of other paths or of saves still running. Never
+ * rejects.
  *
  * @example
  * import { io, tensor } from 'grad-ts'

@@ -10,7 +10,7 @@ import { add, div, mul, neg, sqrt } from '../ad/ops/elementwise.js'
 import { square } from '../ad/ops/composite.js'
 import { type Tree, map } from '../tree/index.js'
 import { type Schedule, valueAt } from './schedule.js'
-import { type EmptyState, type GradientTransformation, chain, zipLeaves } from './transform.js'
+import { type EmptyState, type GradientTransformation, type StateKind, chain, tagState, zipLeaves } from './transform.js'
 
 /**
  * The state of a stage that only counts its updates. Why: schedules need
@@ -66,12 +66,12 @@ const checkNow = (op: string, name: string, v: number | Schedule, ok: (x: number
 }
 const zerosLike = (params: Tree): Tree => map((x: Tensor) => zeros(x.shape, x.dtype))(params)
 
-const scaling = (factor: (t: number) => number, negate: boolean): GradientTransformation<CountState> => ({
-  init: () => Object.freeze({ count: 0 }),
+const scaling = (kind: StateKind, factor: (t: number) => number, negate: boolean): GradientTransformation<CountState> => ({
+  init: () => tagState(kind, { count: 0 }),
   update: (grads, state) => {
     const f = factor(state.count)
     // −(ε·g), not g·(−ε): then w + update is w − ε·g exactly, signed zeros included.
-    return [map((g) => (negate ? neg(mul(g, f)) : mul(g, f)))(grads), Object.freeze({ count: state.count + 1 })]
+    return [map((g) => (negate ? neg(mul(g, f)) : mul(g, f)))(grads), tagState(kind, { count: state.count + 1 })]
   },
 })
 
@@ -89,12 +89,12 @@ const scaling = (factor: (t: number) => number, negate: boolean): GradientTransf
 export const scale = (factor: number | Schedule): GradientTransformation<CountState> => {
   const op = 'optim.scale'
   checkNow(op, 'the factor', factor, isFiniteNumber, 'a finite number')
-  return scaling((t) => valueAt(op, 'the factor', factor, t, isFiniteNumber, 'a finite number'), false)
+  return scaling('optim.scale', (t) => valueAt(op, 'the factor', factor, t, isFiniteNumber, 'a finite number'), false)
 }
 
 const byLearningRate = (op: string, learningRate: number | Schedule): GradientTransformation<CountState> => {
   checkNow(op, 'learningRate', learningRate, isRate, 'a finite number ≥ 0')
-  return scaling((t) => valueAt(op, 'learningRate', learningRate, t, isRate, 'a finite number ≥ 0'), true)
+  return scaling('optim.scaleByLearningRate', (t) => valueAt(op, 'learningRate', learningRate, t, isRate, 'a finite number ≥ 0'), true)
 }
 
 /**
@@ -133,12 +133,12 @@ export interface TraceOptions {
 const traceAs = (op: string, name: string, { decay, nesterov = false }: TraceOptions): GradientTransformation<TraceState> => {
   checkNow(op, name, decay, isDecay, 'in [0, 1)')
   return {
-    init: (params) => Object.freeze({ count: 0, velocity: zerosLike(params) }),
+    init: (params) => tagState('optim.trace', { count: 0, velocity: zerosLike(params) }),
     update: (grads, state) => {
       const m = valueAt(op, name, decay, state.count, isDecay, 'in [0, 1)')
       const velocity = zipLeaves(op, ['gradients', 'velocity'], [grads, state.velocity], ([g, v]) => add(mul(v!, m), g!))
       const updates = nesterov ? zipLeaves(op, ['gradients', 'velocity'], [grads, velocity], ([g, v]) => add(g!, mul(v!, m))) : velocity
-      return [updates as typeof grads, Object.freeze({ count: state.count + 1, velocity })]
+      return [updates as typeof grads, tagState('optim.trace', { count: state.count + 1, velocity })]
     },
   }
 }
@@ -187,7 +187,7 @@ const scaleByAdamAs = (op: string, { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot =
   checkNow(op, 'eps', eps, isRate, 'a finite number ≥ 0')
   checkNow(op, 'epsRoot', epsRoot, isRate, 'a finite number ≥ 0')
   return {
-    init: (params) => Object.freeze({ count: 0, mu: zerosLike(params), nu: zerosLike(params) }),
+    init: (params) => tagState('optim.scaleByAdam', { count: 0, mu: zerosLike(params), nu: zerosLike(params) }),
     update: (grads, state) => {
       const names = ['gradients', 'moments']
       const mu = zipLeaves(op, names, [grads, state.mu], ([g, m]) => add(mul(g!, 1 - b1), mul(m!, b1)))
@@ -196,7 +196,7 @@ const scaleByAdamAs = (op: string, { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot =
       const c1 = 1 - b1 ** count
       const c2 = 1 - b2 ** count
       const updates = zipLeaves(op, ['first moment', 'second moment'], [mu, nu], ([m, v]) => div(div(m!, c1), add(sqrt(add(div(v!, c2), epsRoot)), eps)))
-      return [updates as typeof grads, Object.freeze({ count, mu, nu })]
+      return [updates as typeof grads, tagState('optim.scaleByAdam', { count, mu, nu })]
     },
   }
 }
@@ -234,7 +234,7 @@ export const addWeightDecay = (weightDecay: number): GradientTransformation<Empt
   const op = 'optim.addWeightDecay'
   checkNow(op, 'weightDecay', weightDecay, isFiniteNumber, 'a finite number')
   return {
-    init: () => Object.freeze({}),
+    init: () => tagState('optim.addWeightDecay', {}),
     update: (grads, state, params) => [zipLeaves(op, ['gradients', 'params'], [grads, params], ([g, w]) => add(g!, mul(w!, weightDecay))) as typeof grads, state],
   }
 }

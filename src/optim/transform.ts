@@ -2,14 +2,17 @@
  * Optimizers as values, in optax's pattern: a gradient transformation is a
  * pure pair `init`/`update` over parameter trees. `update` turns gradients
  * into updates and returns a new state; it never changes the old one, so a
- * state can be kept, compared, checkpointed or replayed. Transformations
- * compose with {@link chain}; {@link step} runs update → apply → project.
+ * state can be kept, compared, checkpointed or replayed. The built-in stages
+ * tag their states with their name (not a field: a non-enumerable symbol),
+ * so `io.decodeCheckpoint` can refuse a state saved by another optimizer.
+ * Transformations compose with {@link chain}; {@link step} runs
+ * update → apply → project.
  */
 import { TensorError, fmtShape } from '../core/errors.js'
 import { shapeEq } from '../core/shape.js'
 import type { Tensor } from '../core/tensor.js'
 import { add } from '../ad/ops/elementwise.js'
-import { type Tree, flatten, rebuild } from '../tree/index.js'
+import { type Tree, flatten, rebuild, structureDifference } from '../tree/index.js'
 import type { Projection } from './projection.js'
 
 /**
@@ -71,7 +74,37 @@ export type StateOf<T> = T extends GradientTransformation<infer S> ? S : never
  */
 export type ChainState<Ts extends readonly GradientTransformation<unknown>[]> = { readonly [K in keyof Ts]: StateOf<Ts[K]> }
 
-const empty: EmptyState = Object.freeze({})
+/**
+ * The built-in stages whose states can be checkpointed; a state's tag names
+ * the stage that made it (`sgd` is `scaleByLearningRate`; `momentum`, `adam`
+ * and `chain` make tuples of their stages' states).
+ * @internal
+ */
+export type StateKind = 'optim.identity' | 'optim.scale' | 'optim.scaleByLearningRate' | 'optim.trace' | 'optim.scaleByAdam' | 'optim.addWeightDecay'
+
+// A registered symbol, so that two copies of grad-ts in one program read each other's tags.
+const KIND = Symbol.for('grad-ts/optim.stateKind')
+
+/**
+ * Tags a state record with the stage that made it and freezes it. The tag is
+ * a non-enumerable symbol property: it is not a field of the state (laws
+ * compare fields, spreads drop it) but it travels with the value, so a
+ * checkpoint can say which stage a state belongs to.
+ * @internal
+ */
+export const tagState = <S extends object>(kind: StateKind, state: S): S => {
+  Object.defineProperty(state, KIND, { value: kind, enumerable: false })
+  return Object.freeze(state)
+}
+
+/** The tag of a state record made by a built-in stage, or undefined. @internal */
+export const stateKind = (state: unknown): StateKind | undefined => {
+  if (typeof state !== 'object' || state === null || Array.isArray(state)) return undefined
+  const kind: unknown = (state as { readonly [KIND]?: unknown })[KIND]
+  return typeof kind === 'string' ? (kind as StateKind) : undefined
+}
+
+const empty: EmptyState = tagState('optim.identity', {})
 
 /**
  * The transformation that passes gradients through unchanged and keeps no
@@ -132,10 +165,10 @@ export const zipLeaves = (op: string, names: readonly string[], trees: readonly 
   const first = flat[0]!
   flat.slice(1).forEach((ls, k) => {
     const name = names[k + 1]!
-    if (ls.length !== first.length) throw new TensorError(op, `${name} has ${ls.length} leaves, ${names[0]!} ${first.length}`)
+    const d = structureDifference(trees[0]!, trees[k + 1]!)
+    if (d !== undefined) throw new TensorError(op, `${name} and ${names[0]!} differ in structure at ${d.path === '' ? 'the root' : d.path}: ${name} is ${d.second}, ${names[0]!} is ${d.first}`)
     ls.forEach((l, i) => {
       const a = first[i]!
-      if (l.path !== a.path) throw new TensorError(op, `${name} and ${names[0]!} differ in structure: ${name} has ${l.path || '(root)'} where ${names[0]!} has ${a.path || '(root)'}`)
       if (!shapeEq(l.value.shape, a.value.shape) || l.value.dtype !== a.value.dtype) {
         throw new TensorError(op, `${a.path || '(root)'}: ${name} is ${l.value.dtype}${fmtShape(l.value.shape)}, ${names[0]!} is ${a.value.dtype}${fmtShape(a.value.shape)}`)
       }

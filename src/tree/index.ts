@@ -123,13 +123,86 @@ export const map =
     rebuild(t, flatten(t).map((l) => f(l.value, l.path))) as T
 
 /**
- * Combines two trees of the same structure leaf by leaf. Different structures
- * (paths) are an error naming the first difference.
+ * Where two trees first differ in structure: the path of the node (as
+ * `flatten` writes paths, `''` for the root) and what each tree has there.
+ * @internal
+ */
+export interface StructureDifference {
+  readonly path: string
+  /** What the first tree has at `path`: `a tensor`, `an array of 2`, `a record with keys "w", "b"`. */
+  readonly first: string
+  /** What the second tree has at `path`. */
+  readonly second: string
+}
+
+const SHOWN_KEYS = 8
+
+const describe = (t: unknown): string => {
+  if (t instanceof Tensor) return 'a tensor'
+  if (Array.isArray(t)) return `an array of ${t.length}`
+  if (isRecord(t)) {
+    const keys = Object.keys(t)
+    if (keys.length === 0) return 'an empty record'
+    const shown = keys.slice(0, SHOWN_KEYS).map((k) => JSON.stringify(k))
+    if (keys.length > SHOWN_KEYS) shown.push(`… (${keys.length} keys)`)
+    return `a record with ${keys.length === 1 ? 'key' : 'keys'} ${shown.join(', ')}`
+  }
+  return t === null ? 'null' : `a ${typeof t}`
+}
+
+const kindOf = (t: unknown): string => (t instanceof Tensor ? 'tensor' : Array.isArray(t) ? 'array' : isRecord(t) ? 'record' : 'other')
+
+/**
+ * The first structural difference between two trees, or undefined when they
+ * have one structure: the same kind of node everywhere (tensor, array,
+ * record), arrays of the same lengths, records with the same keys in the
+ * same order. Leaves are not compared. This compares the trees themselves,
+ * never their printed paths, so `{ 'a.b': x }` and `{ a: { b: x } }` differ.
+ * The one structure check of grad-ts: `zipWith` and the optimizers use it.
+ * @internal
+ */
+export const structureDifference = (a: Tree, b: Tree): StructureDifference | undefined => {
+  const go = (x: unknown, y: unknown, path: string): StructureDifference | undefined => {
+    const kind = kindOf(x)
+    const here = { path, first: describe(x), second: describe(y) }
+    if (kind !== kindOf(y) || kind === 'other') return here
+    if (kind === 'tensor') return undefined
+    if (kind === 'array') {
+      const xs = x as readonly unknown[]
+      const ys = y as readonly unknown[]
+      if (xs.length !== ys.length) return here
+      for (let i = 0; i < xs.length; i++) {
+        const d = go(xs[i], ys[i], join(path, i))
+        if (d !== undefined) return d
+      }
+      return undefined
+    }
+    const rx = x as Readonly<Record<string, unknown>>
+    const ry = y as Readonly<Record<string, unknown>>
+    const kx = Object.keys(rx)
+    const ky = Object.keys(ry)
+    if (kx.length !== ky.length || kx.some((k, i) => k !== ky[i])) return here
+    for (const k of kx) {
+      const d = go(rx[k], ry[k], join(path, k))
+      if (d !== undefined) return d
+    }
+    return undefined
+  }
+  return go(a, b, '')
+}
+
+/**
+ * Combines two trees of the same structure leaf by leaf. Trees of different
+ * structure (kinds of node, record keys and their order, array lengths) are
+ * an error naming the first difference.
  *
  * @example
  * import { tree, ones, add } from 'grad-ts'
  * const s = tree.zipWith(add)({ w: ones([2]) }, { w: ones([2]) })
  * console.assert(s.w.toTypedArray()[1] === 2)
+ * let message = ''
+ * try { tree.zipWith(add)({ 'a.b': ones([1]) }, { a: { b: ones([1]) } }) } catch (e) { message = (e as Error).message }
+ * console.assert(message === 'tree.zipWith: the trees differ in structure at the root: the first is a record with key "a.b", the second a record with key "a"')
  * @since 0.1.0
  */
 export const zipWith =
@@ -137,10 +210,8 @@ export const zipWith =
   <T extends Tree>(a: T, b: T): T => {
     const la = flatten(a)
     const lb = flatten(b)
-    la.forEach((l, i) => {
-      if (lb[i]?.path !== l.path) throw new TensorError('tree.zipWith', `structures differ at ${l.path || 'the root'} (other tree has ${lb[i]?.path ?? 'no leaf'} there)`)
-    })
-    if (la.length !== lb.length) throw new TensorError('tree.zipWith', `structures differ: ${la.length} leaves vs ${lb.length}`)
+    const d = structureDifference(a, b)
+    if (d !== undefined) throw new TensorError('tree.zipWith', `the trees differ in structure at ${d.path === '' ? 'the root' : d.path}: the first is ${d.first}, the second ${d.second}`)
     return rebuild(a, la.map((l, i) => f(l.value, lb[i]!.value, l.path))) as T
   }
 

@@ -4,6 +4,7 @@ import { describe, expect, test } from 'vitest'
 import { type DType, Tensor, type Tree, fromTypedArray, random, tensor, tree, zeros } from '../../src/index.js'
 import { compareCodePoints, findDuplicateKey, swapInPlace } from '../../src/io/bytes.js'
 import * as io from '../../src/io/index.js'
+import { encodeLeaves } from '../../src/io/safetensors.js'
 
 const st = io.safetensors
 
@@ -315,7 +316,7 @@ describe('checkpoints', () => {
     expect(r.right.step).toBe(42)
     expect(r.right.metadata).toEqual({ note: 'run a' })
     const raw = st.decode(bytes)
-    expect(raw._tag === 'Right' && Object.keys(raw.right.metadata).sort()).toEqual(['grad-ts/config', 'grad-ts/key', 'grad-ts/step', 'note'])
+    expect(raw._tag === 'Right' && Object.keys(raw.right.metadata).sort()).toEqual(['grad-ts/config', 'grad-ts/crc32c', 'grad-ts/key', 'grad-ts/step', 'note'])
   })
 
   test('a random.Key is saved as its two words and comes back as a random.Key', () => {
@@ -331,11 +332,24 @@ describe('checkpoints', () => {
   })
 
   test('bad metadata is reported under __metadata__', () => {
-    const bad = st.encode(params, { 'grad-ts/config': JSON.stringify({ ...config, optimizer: { type: 'sgd', learningRate: -1 } }), 'grad-ts/key': '[0,1]' })
+    // Files with a valid checksum but entries encodeCheckpoint would never write.
+    const signed = (metadata: Record<string, string>): Uint8Array => encodeLeaves('test', tree.flatten(params), metadata, true)
+    const bad = signed({ 'grad-ts/config': JSON.stringify({ ...config, optimizer: { type: 'sgd', learningRate: -1 } }), 'grad-ts/key': '[0,1]' })
     expect(messageOf(io.decodeCheckpoint(params, bad))).toBe('__metadata__.grad-ts/config.optimizer.learningRate: expected a positive finite number, got -1')
-    expect(messageOf(io.decodeCheckpoint(params, st.encode(params, { 'grad-ts/key': '[0,' })))).toBe('__metadata__.grad-ts/key: not valid JSON: "[0,"')
-    expect(messageOf(io.decodeCheckpoint(params, st.encode(params, { 'grad-ts/key': '[0,-1]' })))).toBe('__metadata__.grad-ts/key[1]: expected an unsigned 32-bit integer, got -1')
-    expect(messageOf(io.decodeCheckpoint(params, st.encode(params, { 'grad-ts/step': '1.5' })))).toBe('__metadata__.grad-ts/step: expected a non-negative integer, got 1.5')
+    expect(messageOf(io.decodeCheckpoint(params, signed({ 'grad-ts/key': '[0,' })))).toBe('__metadata__.grad-ts/key: not valid JSON: "[0,"')
+    expect(messageOf(io.decodeCheckpoint(params, signed({ 'grad-ts/key': '[0,-1]' })))).toBe('__metadata__.grad-ts/key[1]: expected an unsigned 32-bit integer, got -1')
+    expect(messageOf(io.decodeCheckpoint(params, signed({ 'grad-ts/step': '1.5' })))).toBe('__metadata__.grad-ts/step: expected a non-negative integer, got 1.5')
+    expect(messageOf(io.decodeCheckpoint(params, signed({ 'grad-ts/stpe': '1' })))).toBe(
+      '__metadata__.grad-ts/stpe: not an entry grad-ts writes (grad-ts/config, grad-ts/key, grad-ts/step, grad-ts/optState, grad-ts/crc32c): the file is damaged, or was written by a newer version',
+    )
+  })
+
+  test('grad-ts entries without a checksum are refused; files of other tools (no grad-ts entries) load', () => {
+    expect(messageOf(io.decodeCheckpoint(params, st.encode(params, { 'grad-ts/step': '3' })))).toBe(
+      '__metadata__: has grad-ts/step but no grad-ts/crc32c, which io.encodeCheckpoint always writes: the file is damaged, or was changed after it was written',
+    )
+    const foreign = io.decodeCheckpoint(params, st.encode(params, { format: 'pt' }))
+    expect(foreign._tag === 'Right' && foreign.right.metadata).toEqual({ format: 'pt' })
   })
 
   test('a checkpoint that could not be read back is never written', () => {
@@ -345,5 +359,8 @@ describe('checkpoints', () => {
     expect(() => io.encodeCheckpoint(params, { key: [0, -1] })).toThrow('io.encodeCheckpoint: the key is not valid: [1]: expected an unsigned 32-bit integer, got -1')
     expect(() => io.encodeCheckpoint(params, { step: -1 })).toThrow('the step must be a non-negative integer, got -1')
     expect(() => io.encodeCheckpoint(params, { metadata: { 'grad-ts/key': '[0,0]' } })).toThrow('metadata key "grad-ts/key" is reserved')
+    expect(() => io.encodeCheckpoint(params, { metadata: { 'grad-ts/other': '' } })).toThrow('metadata key "grad-ts/other" is reserved (keys starting "grad-ts/" are)')
+    expect(() => io.encodeCheckpoint({ 'grad-ts/optState': tensor([1]) })).toThrow('io.encodeCheckpoint: the parameter "grad-ts/optState" starts with "grad-ts/", which is reserved for the optimizer state')
+    expect(() => st.encode(params, { 'grad-ts/crc32c': '00000000' })).toThrow('io.safetensors.encode: metadata key "grad-ts/crc32c" is reserved for the checksum io.encodeCheckpoint writes')
   })
 })

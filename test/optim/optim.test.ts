@@ -232,9 +232,9 @@ describe('composition and errors', () => {
 
   it('applyUpdates refuses mismatched structure, shape or dtype', () => {
     expect(errorOf(() => optim.applyUpdates({ w: tensor([[1, 2]]) }, { w: tensor([1, 2]) }))).toBe('optim.applyUpdates: w: updates is float32[2], params is float32[1,2]')
-    expect(errorOf(() => optim.applyUpdates({ w: tensor([1]) }, { v: tensor([1]) }))).toBe('optim.applyUpdates: updates and params differ in structure: updates has v where params has w')
+    expect(errorOf(() => optim.applyUpdates({ w: tensor([1]) }, { v: tensor([1]) }))).toBe('optim.applyUpdates: updates and params differ in structure at the root: updates is a record with key "v", params is a record with key "w"')
     expect(errorOf(() => optim.applyUpdates({ w: tensor([1]) }, { w: tensor([1], 'float64') }))).toBe('optim.applyUpdates: w: updates is float64[1], params is float32[1]')
-    expect(errorOf(() => optim.applyUpdates<Tree>({ w: tensor([1]) }, [tensor([1]), tensor([2])]))).toBe('optim.applyUpdates: updates has 2 leaves, params 1')
+    expect(errorOf(() => optim.applyUpdates<Tree>({ w: tensor([1]) }, [tensor([1]), tensor([2])]))).toBe('optim.applyUpdates: updates and params differ in structure at the root: updates is an array of 2, params is a record with key "w"')
   })
 
   it('hyperparameters are checked when made, schedules when used', () => {

@@ -1,7 +1,7 @@
 /** The parameter-tree behaviour the optimizers rely on (src/tree). */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { tensor, type Tensor, type Tree, tree, add } from 'grad-ts'
+import { tensor, type Tensor, type Tree, tree, add, optim } from 'grad-ts'
 
 describe('parameter trees: records', () => {
   it('accept prototype-less records (Object.create(null), fc.record) and rebuild object literals', () => {
@@ -31,5 +31,56 @@ describe('parameter trees: records', () => {
     }
     expect(() => tree.flatten(new Params() as unknown as Tree)).toThrow('tree.flatten: the tree is not a tensor, array or plain record (got object)')
     expect(() => tree.flatten({ w: new Map() } as unknown as Tree)).toThrow('tree.flatten: w is not a tensor, array or plain record (got object)')
+  })
+})
+
+describe('structure checks compare structure, not printed paths', () => {
+  const errorOf = (f: () => unknown): string => {
+    try {
+      f()
+    } catch (e) {
+      return (e as Error).message
+    }
+    return 'no error'
+  }
+  const x = tensor([1])
+
+  it('a dotted key is not a nested record, though both print as a.b', () => {
+    expect(tree.flatten({ 'a.b': x }).map((l) => l.path)).toEqual(tree.flatten({ a: { b: x } }).map((l) => l.path))
+    expect(errorOf(() => tree.zipWith(add)({ 'a.b': x }, { a: { b: x } }))).toBe(
+      'tree.zipWith: the trees differ in structure at the root: the first is a record with key "a.b", the second a record with key "a"',
+    )
+    expect(errorOf(() => optim.applyUpdates<Tree>({ a: { b: x } }, { 'a.b': x }))).toBe(
+      'optim.applyUpdates: updates and params differ in structure at the root: updates is a record with key "a.b", params is a record with key "a"',
+    )
+    expect(errorOf(() => optim.applyUpdates<Tree>({ l: [{ 'a.b': x }] }, { l: [{ a: { b: x } }] }))).toBe(
+      'optim.applyUpdates: updates and params differ in structure at l.0: updates is a record with key "a", params is a record with key "a.b"',
+    )
+  })
+
+  it('records must have their keys in the same order', () => {
+    const wb = { w: tensor([1, 2]), b: tensor([3]) }
+    const bw = { b: tensor([3]), w: tensor([1, 2]) }
+    expect(errorOf(() => tree.zipWith(add)({ layers: [wb] }, { layers: [bw] }))).toBe(
+      'tree.zipWith: the trees differ in structure at layers.0: the first is a record with keys "w", "b", the second a record with keys "b", "w"',
+    )
+    expect(errorOf(() => optim.applyUpdates({ layers: [wb] }, { layers: [bw] }))).toBe(
+      'optim.applyUpdates: updates and params differ in structure at layers.0: updates is a record with keys "b", "w", params is a record with keys "w", "b"',
+    )
+    const tx = optim.momentum({ learningRate: 0.1, momentum: 0.9 })
+    expect(errorOf(() => tx.update(bw, tx.init(wb), bw))).toBe(
+      'optim.momentum: velocity and gradients differ in structure at the root: velocity is a record with keys "w", "b", gradients is a record with keys "b", "w"',
+    )
+  })
+
+  it('kinds of node and array lengths', () => {
+    expect(errorOf(() => tree.zipWith(add)<Tree>([x, x], { w: x }))).toBe('tree.zipWith: the trees differ in structure at the root: the first is an array of 2, the second a record with key "w"')
+    expect(errorOf(() => tree.zipWith(add)({ l: [x] }, { l: [x, x] }))).toBe('tree.zipWith: the trees differ in structure at l: the first is an array of 1, the second an array of 2')
+    expect(errorOf(() => optim.applyUpdates<Tree>({ w: x }, { w: { v: x } }))).toBe(
+      'optim.applyUpdates: updates and params differ in structure at w: updates is a record with key "v", params is a tensor',
+    )
+    expect(errorOf(() => tree.zipWith(add)<Tree>({}, { w: x }))).toBe('tree.zipWith: the trees differ in structure at the root: the first is an empty record, the second a record with key "w"')
+    // One structure, any leaves: zipWith combines them.
+    expect(tree.zipWith(add)({ 'a.b': x, c: [x] }, { 'a.b': x, c: [x] }).c[0]!.item()).toBe(2)
   })
 })
