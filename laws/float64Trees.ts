@@ -9,7 +9,7 @@
 import { TensorError, fmtShape } from '../src/core/errors.js'
 import type { Shape } from '../src/core/shape.js'
 import { fromTypedArray } from '../src/core/tensor.js'
-import { type Tree, flatten, rebuild } from '../src/tree/index.js'
+import { type Tree, alignedLeaves, flatten, rebuild } from '../src/tree/index.js'
 import type { LawCheck } from './gradients.js'
 
 // ------------------------------------------------------------ float64 trees
@@ -93,6 +93,7 @@ export const samePrimal = (law: string, got: Tree, want: Tree): LawCheck | undef
 
 /** JAX's `numerical_jvp`: (f(x + εt) − f(x − εt))/2ε, with ∞ − ∞ taken as 0. */
 export const numericalJvp = <P extends Tree>(law: string, f: (x: P) => Tree, x: P, t: P, eps: number): Flat[] => {
+  alignedLeaves(law, ['the input', 'the tangent'], [x, t])
   const xs = flat64(law, x, 'the input')
   const ts = flat64(law, t, 'the tangent')
   const plus = flat64(law, f(unflat(x, xs, axpby(law, 1, xs, eps, ts))), 'the output')

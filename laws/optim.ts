@@ -13,7 +13,7 @@
 import fc from 'fast-check'
 import type { FloatDType } from '../src/core/dtype.js'
 import { Tensor, fromTypedArray } from '../src/core/tensor.js'
-import { type Tree, flatten } from '../src/tree/index.js'
+import { type Tree, flatten, structureDifference } from '../src/tree/index.js'
 import { type GradientTransformation, applyUpdates, chain, identity, step } from '../src/optim/transform.js'
 import { type MomentumOptions, adam, addWeightDecay, momentum, scale, scaleByAdam, sgd, trace } from '../src/optim/optimizers.js'
 import { type Schedule, exponentialDecay, inverseTime, momentumRamp } from '../src/optim/schedule.js'
@@ -88,7 +88,7 @@ export const statesEqual = (a: unknown, b: unknown): boolean => {
 export const treesEqual = (a: Tree, b: Tree): boolean => {
   const x = flatten(a)
   const y = flatten(b)
-  return x.length === y.length && x.every((l, i) => l.path === y[i]!.path && tensorBitsEqual(l.value, y[i]!.value))
+  return structureDifference(a, b) === undefined && x.every((l, i) => tensorBitsEqual(l.value, y[i]!.value))
 }
 
 interface Trajectory {

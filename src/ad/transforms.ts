@@ -11,15 +11,14 @@
  */
 import { isFloat } from '../core/dtype.js'
 import { TensorError, fmtShape } from '../core/errors.js'
-import { shapeEq } from '../core/shape.js'
 import { Tensor, ones, zeros } from '../core/tensor.js'
-import { type Tree, flatten, rebuild } from '../tree/index.js'
+import { type Tree, alignedLeaves, flatten, flattenAs, rebuild } from '../tree/index.js'
 import { vjpRule } from './prim.js'
 import { add } from './ops/elementwise.js'
 import { type JvpTracer, MainTrace, type Node, type VjpTracer, checkRuleOutput, inputNode, traced, tracerOf } from './trace.js'
 
 const floatLeaves = (op: string, t: Tree, what: string): readonly Tensor[] =>
-  flatten(t).map(({ path, value }) => {
+  flattenAs(op, t).map(({ path, value }) => {
     if (!isFloat(value.dtype)) throw new TensorError(op, `${what}${path === '' ? '' : ` at ${path}`} has dtype ${value.dtype}; only float32 and float64 tensors are differentiable`)
     return value
   })
@@ -100,14 +99,7 @@ const vjpAs = <P extends Tree, Y extends Tree>(op: string, f: (primals: P) => Y,
   const outs = ys.map(({ value }) => (tracerOf(value, main) as VjpTracer | undefined)?.node ?? null)
   const value = rebuild(y, ys.map(({ value }) => tracerOf(value, main)?.primal ?? value)) as Y
   const pullback = (cotangent: Y): P => {
-    const cs = flatten(cotangent)
-    if (cs.length !== ys.length) throw new TensorError(op, `the cotangent has ${cs.length} leaves, the output ${ys.length}`)
-    cs.forEach((c, i) => {
-      const o = ys[i]!
-      if (c.path !== o.path || !shapeEq(c.value.shape, o.value.shape) || c.value.dtype !== o.value.dtype) {
-        throw new TensorError(op, `cotangent ${c.path || '(root)'} is ${c.value.dtype}${fmtShape(c.value.shape)}, the output ${o.path || '(root)'} is ${o.value.dtype}${fmtShape(o.value.shape)}`)
-      }
-    })
+    const cs = alignedLeaves(op, ['output', 'cotangent'], [value, cotangent])[1]!
     return rebuild(primals, backward(outs, cs.map((c) => c.value), ins)) as P
   }
   return [value, pullback]
@@ -163,15 +155,7 @@ export const grad =
  */
 export const jvp = <P extends Tree, Y extends Tree>(f: (primals: P) => Y, primals: P, tangents: P): readonly [Y, Y] => {
   const xs = floatLeaves('jvp', primals, 'input')
-  const ts = flatten(tangents)
-  const ps = flatten(primals)
-  if (ts.length !== xs.length) throw new TensorError('jvp', `tangents have ${ts.length} leaves, primals ${xs.length}`)
-  ts.forEach((t, i) => {
-    const p = ps[i]!
-    if (t.path !== p.path || !shapeEq(t.value.shape, p.value.shape) || t.value.dtype !== p.value.dtype) {
-      throw new TensorError('jvp', `tangent ${t.path || '(root)'} is ${t.value.dtype}${fmtShape(t.value.shape)}, primal ${p.path || '(root)'} is ${p.value.dtype}${fmtShape(p.value.shape)}`)
-    }
-  })
+  const ts = alignedLeaves('jvp', ['primal', 'tangent'], [primals, tangents])[1]!
   const main = new MainTrace('jvp')
   const args = rebuild(primals, xs.map((x, i) => traced(x, { main, primal: x, tangent: ts[i]!.value }))) as P
   const y = within(main, () => f(args))

@@ -8,11 +8,10 @@
  * Transformations compose with {@link chain}; {@link step} runs
  * update → apply → project.
  */
-import { TensorError, fmtShape } from '../core/errors.js'
-import { shapeEq } from '../core/shape.js'
+import { TensorError } from '../core/errors.js'
 import type { Tensor } from '../core/tensor.js'
 import { add } from '../ad/ops/elementwise.js'
-import { type Tree, flatten, rebuild, structureDifference } from '../tree/index.js'
+import { type Tree, alignedLeaves, rebuild } from '../tree/index.js'
 import type { Projection } from './projection.js'
 
 /**
@@ -161,20 +160,8 @@ export const chain = <const Ts extends readonly GradientTransformation<unknown>[
  * @internal
  */
 export const zipLeaves = (op: string, names: readonly string[], trees: readonly Tree[], f: (xs: readonly Tensor[], path: string) => Tensor): Tree => {
-  const flat = trees.map(flatten)
-  const first = flat[0]!
-  flat.slice(1).forEach((ls, k) => {
-    const name = names[k + 1]!
-    const d = structureDifference(trees[0]!, trees[k + 1]!)
-    if (d !== undefined) throw new TensorError(op, `${name} and ${names[0]!} differ in structure at ${d.path === '' ? 'the root' : d.path}: ${name} is ${d.second}, ${names[0]!} is ${d.first}`)
-    ls.forEach((l, i) => {
-      const a = first[i]!
-      if (!shapeEq(l.value.shape, a.value.shape) || l.value.dtype !== a.value.dtype) {
-        throw new TensorError(op, `${a.path || '(root)'}: ${name} is ${l.value.dtype}${fmtShape(l.value.shape)}, ${names[0]!} is ${a.value.dtype}${fmtShape(a.value.shape)}`)
-      }
-    })
-  })
-  return rebuild(trees[0]!, first.map((l, i) => f(flat.map((ls) => ls[i]!.value), l.path))) as Tree
+  const flat = alignedLeaves(op, names, trees)
+  return rebuild(trees[0]!, flat[0]!.map((l, i) => f(flat.map((ls) => ls[i]!.value), l.path))) as Tree
 }
 
 /**

@@ -13,7 +13,9 @@
  *
  * @module
  */
-import { TensorError } from '../core/errors.js'
+import { describe as describeValue } from '../core/check.js'
+import { TensorError, fmtShape } from '../core/errors.js'
+import { shapeEq } from '../core/shape.js'
 import { Tensor } from '../core/tensor.js'
 
 /** A tensor, or an array or record of trees. @since 0.1.0 */
@@ -45,7 +47,7 @@ const visit = (t: unknown, path: string, out: Leaf[], op: string): void => {
   if (t instanceof Tensor) out.push({ path, value: t })
   else if (Array.isArray(t)) (t as readonly unknown[]).forEach((c, i) => { visit(c, join(path, i), out, op) })
   else if (isRecord(t)) for (const k of Object.keys(t)) visit(t[k], join(path, k), out, op)
-  else throw new TensorError(op, `${path === '' ? 'the tree' : path} is not a tensor, array or plain record (got ${t === null ? 'null' : typeof t})`)
+  else throw new TensorError(op, `${path === '' ? 'the tree' : path} is not a tensor, array or plain record (got ${describeValue(t)})`)
 }
 
 /**
@@ -57,9 +59,12 @@ const visit = (t: unknown, path: string, out: Leaf[], op: string): void => {
  * console.assert(leaves.map((l) => l.path).join() === 'layers.0.w,layers.0.b')
  * @since 0.1.0
  */
-export const flatten = (t: Tree): readonly Leaf[] => {
+export const flatten = (t: Tree): readonly Leaf[] => flattenAs('tree.flatten', t)
+
+/** `flatten`, with a malformed tree reported under the name of the function the user called (`grad`, `vjp`, …). @internal */
+export const flattenAs = (op: string, t: Tree): readonly Leaf[] => {
   const out: Leaf[] = []
-  visit(t, '', out, 'tree.flatten')
+  visit(t, '', out, op)
   return out
 }
 
@@ -189,6 +194,30 @@ export const structureDifference = (a: Tree, b: Tree): StructureDifference | und
     return undefined
   }
   return go(a, b, '')
+}
+
+/**
+ * The leaves of trees that must have one structure and, leaf by leaf, the
+ * shape and dtype of the first tree's leaf (tangents of primals, cotangents
+ * of outputs, updates of parameters). A mismatch is a TensorError naming the
+ * op, the path and both sides, with the trees called `names`.
+ * @internal
+ */
+export const alignedLeaves = (op: string, names: readonly string[], trees: readonly Tree[]): readonly (readonly Leaf[])[] => {
+  const flat = trees.map((t) => flattenAs(op, t))
+  const first = flat[0]!
+  flat.slice(1).forEach((ls, k) => {
+    const name = names[k + 1]!
+    const d = structureDifference(trees[0]!, trees[k + 1]!)
+    if (d !== undefined) throw new TensorError(op, `${name} and ${names[0]!} differ in structure at ${d.path === '' ? 'the root' : d.path}: ${name} is ${d.second}, ${names[0]!} is ${d.first}`)
+    ls.forEach((l, i) => {
+      const a = first[i]!
+      if (!shapeEq(l.value.shape, a.value.shape) || l.value.dtype !== a.value.dtype) {
+        throw new TensorError(op, `${a.path || '(root)'}: ${name} is ${l.value.dtype}${fmtShape(l.value.shape)}, ${names[0]!} is ${a.value.dtype}${fmtShape(a.value.shape)}`)
+      }
+    })
+  })
+  return flat
 }
 
 /**

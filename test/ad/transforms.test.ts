@@ -82,7 +82,7 @@ describe('vjp and jvp', () => {
     const [y, t] = jvp((p: { a: Tensor; b: Tensor }) => mul(p.a, p.b), { a: f64(2), b: f64(5) }, { a: f64(1), b: f64(0) })
     expect(y.item()).toBe(10)
     expect(t.item()).toBe(5)
-    expect(() => jvp((x: Tensor) => x, f64(1), tensor([1, 2], 'float64'))).toThrow(/jvp: tangent/)
+    expect(() => jvp((x: Tensor) => x, f64(1), tensor([1, 2], 'float64'))).toThrow('jvp: (root): tangent is float64[2], primal is float64[]')
   })
   it('evaluating the same function twice is bit-identical', () => {
     const w = tensor([[0.1, -0.2], [0.3, 0.4]])

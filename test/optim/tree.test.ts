@@ -29,8 +29,8 @@ describe('parameter trees: records', () => {
     class Params {
       w = tensor([1])
     }
-    expect(() => tree.flatten(new Params() as unknown as Tree)).toThrow('tree.flatten: the tree is not a tensor, array or plain record (got object)')
-    expect(() => tree.flatten({ w: new Map() } as unknown as Tree)).toThrow('tree.flatten: w is not a tensor, array or plain record (got object)')
+    expect(() => tree.flatten(new Params() as unknown as Tree)).toThrow('tree.flatten: the tree is not a tensor, array or plain record (got an object (Params))')
+    expect(() => tree.flatten({ w: new Map() } as unknown as Tree)).toThrow('tree.flatten: w is not a tensor, array or plain record (got an object (Map))')
   })
 })
 
