@@ -5,18 +5,23 @@
  *
  * Two `Random` values are equal on a key when running both on that key gives
  * equal results (by your `Eq`) and the same final key. `Random` is the State
- * monad over keys, so every law below holds exactly, for every key.
+ * monad over keys, so every law below holds exactly, for every key. Each side
+ * runs on its own `random.clone` of the key, so the laws also hold under
+ * `random.checkKeyReuse`.
  */
 import fc from 'fast-check'
 import type { Eq } from 'fp-ts/lib/Eq.js'
+import * as E from 'fp-ts/lib/Either.js'
+import type { Either } from 'fp-ts/lib/Either.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as random from '../src/random/index.js'
 import type { Key, Random } from '../src/random/index.js'
 
-const { ap, chain, map, of } = random
+const { ap, chain, chainRec, map, of } = random
 
 /**
  * Equality of two computations on one key: equal results and equal final keys.
+ * Each runs on its own clone of `k` (`random.clone`), as the same key on purpose.
  * @example
  * import { randomEqAt } from 'grad-ts/laws'
  * import { random } from 'grad-ts'
@@ -26,8 +31,8 @@ const { ap, chain, map, of } = random
  */
 export const randomEqAt = <A>(eqA: Eq<A>, k: Key): Eq<Random<A>> => ({
   equals: (x, y) => {
-    const [a, ka] = x(k)
-    const [b, kb] = y(k)
+    const [a, ka] = x(random.clone(k))
+    const [b, kb] = y(random.clone(k))
     return eqA.equals(a, b) && random.keyEq.equals(ka, kb)
   },
 })
@@ -177,6 +182,25 @@ export const randomApChainLaw = <A, B>(eqB: Eq<B>, fab: Random<(a: A) => B>, fa:
   randomEqAt(eqB, k).equals(pipe(fab, ap(fa)), pipe(fab, chain((f) => pipe(fa, map(f)))))
 
 /**
+ * ChainRec: `chainRec(a, f)` is the recursive chain it stands for,
+ * `rec(a) = chain(f(a), e => isLeft(e) ? rec(e.left) : of(e.right))` — the
+ * same value and the same final key, however many steps it takes.
+ * @example
+ * import { randomChainRecLaw } from 'grad-ts/laws'
+ * import { random } from 'grad-ts'
+ * import * as N from 'fp-ts/lib/number.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * // count down from n, one draw per step, and end with the last word drawn
+ * const step = (n: number) => random.map((b: { data: Uint32Array }) => (n === 0 ? E.right(b.data[0]!) : E.left(n - 1)))(random.bitsR([1]))
+ * console.assert(randomChainRecLaw(N.Eq, 5, step, random.key(0)))
+ * @since 0.1.0
+ */
+export const randomChainRecLaw = <A, B>(eqB: Eq<B>, a: A, f: (a: A) => Random<Either<A, B>>, k: Key): boolean => {
+  const rec = (x: A): Random<B> => pipe(f(x), chain((e: Either<A, B>) => (E.isLeft(e) ? rec(e.left) : of(e.right))))
+  return randomEqAt(eqB, k).equals(chainRec(a, f), rec(a))
+}
+
+/**
  * Determinism: running twice on one key gives equal results and equal final keys.
  * @example
  * import { randomDeterminismLaw } from 'grad-ts/laws'
@@ -226,6 +250,27 @@ const fromDraws = <X, B>(g: (x: X, words: readonly number[]) => B, n: number) =>
   pipe(
     random.traverseArray(() => random.bitsR([1]))(Array.from({ length: n }, (_, i) => i)),
     map((bs) => g(x, bs.map((b) => b.data[0]!))),
+  )
+
+/**
+ * Terminating `chainRec` steps `n ↦ Random<Either<number, B>>` with results
+ * from `arbB`: each step makes 0–3 draws, then ends (`right`, a result picked
+ * from `n` and the draws) when `n ≤ 0` or when it drew and its first word is a
+ * multiple of 4, and otherwise continues with `left(n − 1)`. So a loop started at `n`
+ * takes at most `n + 1` steps, and how many depends on the key.
+ *
+ * @example
+ * import fc from 'fast-check'
+ * import { randomChainRecStepArb, randomChainRecLaw, keyArb } from 'grad-ts/laws'
+ * import * as N from 'fp-ts/lib/number.js'
+ * fc.assert(fc.property(fc.nat(20), randomChainRecStepArb(fc.integer()), keyArb(), (n, f, k) => randomChainRecLaw(N.Eq, n, f, k)), { numRuns: 20 })
+ * @since 0.1.0
+ */
+export const randomChainRecStepArb = <B>(arbB: fc.Arbitrary<B>): fc.Arbitrary<(n: number) => Random<Either<number, B>>> =>
+  fc.tuple(fc.func<[number, readonly number[]], B>(arbB), fc.integer({ min: 0, max: 3 })).map(
+    ([g, draws]) =>
+      (n: number) =>
+        fromDraws((m: number, words: readonly number[]): Either<number, B> => (m <= 0 || (words.length > 0 && words[0]! % 4 === 0) ? E.right(g(m, words)) : E.left(m - 1)), draws)(n),
   )
 
 /**
@@ -394,6 +439,20 @@ export const randomRightIdentityProperty = <A>(eqA: Eq<A>, fa: fc.Arbitrary<Rand
  */
 export const randomApChainProperty = <A, B>(eqB: Eq<B>, fab: fc.Arbitrary<Random<(a: A) => B>>, fa: fc.Arbitrary<Random<A>>) =>
   fc.property(fab, fa, keyArb(), (f1, x, k) => randomApChainLaw(eqB, f1, x, k))
+
+/**
+ * The ChainRec law as a property over your arbitraries and {@link keyArb} keys:
+ * start values from `a` and steps from `f`, which must terminate (see
+ * {@link randomChainRecStepArb}).
+ * @example
+ * import fc from 'fast-check'
+ * import { randomChainRecProperty, randomChainRecStepArb } from 'grad-ts/laws'
+ * import * as S from 'fp-ts/lib/string.js'
+ * fc.assert(randomChainRecProperty(S.Eq, fc.nat(30), randomChainRecStepArb(fc.string())), { numRuns: 20 })
+ * @since 0.1.0
+ */
+export const randomChainRecProperty = <A, B>(eqB: Eq<B>, a: fc.Arbitrary<A>, f: fc.Arbitrary<(a: A) => Random<Either<A, B>>>) =>
+  fc.property(a, f, keyArb(), (a1, f1, k) => randomChainRecLaw(eqB, a1, f1, k))
 
 /**
  * Determinism as a property over your arbitraries and {@link keyArb} keys.

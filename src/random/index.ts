@@ -13,7 +13,7 @@
  * @module
  */
 export { threefry2x32 } from './threefry.js'
-export { type Key, isKey, key, keyData, wrapKeyData, keyEq, split, foldIn, checkKeyReuse } from './key.js'
+export { type Key, isKey, key, keyData, wrapKeyData, keyEq, split, foldIn, clone, checkKeyReuse } from './key.js'
 export { type UniformOptions, bits, uniform, normal, bernoulli, permutation } from './sample.js'
 export {
   type Random,
@@ -23,6 +23,8 @@ export {
   ap,
   chain,
   flatMap,
+  chainRec,
+  tailRec,
   run,
   evaluate,
   execute,
@@ -31,6 +33,7 @@ export {
   Applicative,
   Chain,
   Monad,
+  ChainRec,
   sequenceT,
   sequenceS,
   traverseArray,

@@ -7,8 +7,9 @@
  *   split in two words, so `split(k, n)[i] = foldIn(k, i)` for every `n`;
  * - `foldIn(k, d) = threefry2x32(k, (0, d))` for a 32-bit `d`.
  *
- * A key is consumed by exactly one of `split`, `foldIn`, `bits`, `uniform`,
- * `bernoulli`, `normal`; {@link checkKeyReuse} turns a second use into an error.
+ * `split` and the samplers consume their key; `foldIn`, `clone`, `keyData` and
+ * `keyEq` do not, as in JAX's key-reuse checker. {@link checkKeyReuse} turns a
+ * second consumption into an error.
  */
 import type { Eq } from 'fp-ts/lib/Eq.js'
 import { TensorError } from '../core/errors.js'
@@ -41,9 +42,15 @@ export const isKey = (u: unknown): u is Key =>
 
 let consumed: WeakSet<object> | undefined
 
-/** Checks that `k` is a key and, inside {@link checkKeyReuse}, marks it used. @internal */
-export const consume = (op: string, k: Key): Key => {
+/** Checks that `k` is a key, without consuming it. @internal */
+export const checkKey = (op: string, k: Key): Key => {
   if (!isKey(k)) throw new TensorError(op, `expected a Key (from random.key, split or foldIn), got ${describe(k)}`)
+  return k
+}
+
+/** Checks that `k` is a key and, inside {@link checkKeyReuse}, marks it consumed. @internal */
+export const consume = (op: string, k: Key): Key => {
+  checkKey(op, k)
   if (consumed !== undefined) {
     if (consumed.has(k)) throw new TensorError(op, `key [${k[0]}, ${k[1]}] was already consumed; split it instead of reusing it`)
     consumed.add(k)
@@ -54,19 +61,40 @@ export const consume = (op: string, k: Key): Key => {
 const describe = (u: unknown): string => (Array.isArray(u) ? `an array of length ${u.length}${Object.isFrozen(u) ? '' : ' (not a frozen Key)'}` : u === null ? 'null' : typeof u)
 
 /**
- * Runs `thunk` with the key-reuse checker on (JAX's `jax.debug_key_reuse` is
- * the model): inside it, a key given to a second consuming function throws a
- * TensorError. Off by default; scoped to the synchronous extent of `thunk`;
- * nested calls share one record. The `Random` effect never reuses a key, so
- * running a `Random` program under the checker only flags keys you reuse by hand.
+ * Runs `thunk` with the key-reuse checker on, modelled on JAX's
+ * `jax.debug_key_reuse` (`jax.experimental.key_reuse`): inside it, giving an
+ * already consumed key to a consuming function throws a TensorError that names
+ * the function and the key. Off by default; scoped to the synchronous extent of
+ * `thunk`; nested calls share one record. Consumption is tracked per key value
+ * (object), as JAX tracks it per key array.
+ *
+ * The rules are JAX's signatures (`jax/_src/key_reuse/_core.py`):
+ *
+ * - **consume their key**: `split` (`random_split`: sinks its input, its
+ *   outputs are fresh) and every sampler — `bits`, `uniform`, `normal`,
+ *   `bernoulli`, `permutation` (`random_bits` sinks its key) — and so every
+ *   draw of the `Random` effect (`keyR`, `uniformR`, …), which splits the
+ *   running key;
+ * - **do not consume, fresh result**: `foldIn` (`random_fold_in` sources a
+ *   fresh key and does not sink its input, so one key can be folded with many
+ *   numbers), `clone` (`random_clone`: the way to reuse a key on purpose),
+ *   `key` and `wrapKeyData` (`random_seed`, `random_wrap`);
+ * - **do not consume**: `keyData` (`random_unwrap`), `keyEq` (`eq`), `isKey`.
+ *
+ * As in JAX, a key that was consumed can still be folded or cloned, and two
+ * separately made keys with equal words are two keys. A `Random` program never
+ * reuses a key, so running it under the checker flags only keys reused by hand,
+ * such as running one program twice on the same key.
  *
  * @example
  * import { random } from 'grad-ts'
  * const k = random.key(0)
  * let threw = false
  * random.checkKeyReuse(() => {
+ *   [0, 1, 2].forEach((step) => random.uniform(random.foldIn(k, step), [2]))   // fine: foldIn does not consume k
  *   random.uniform(k, [2])
- *   try { random.normal(k, [2]) } catch { threw = true }
+ *   try { random.normal(k, [2]) } catch { threw = true }                        // k was consumed by uniform
+ *   random.normal(random.clone(k), [2])                                         // reuse on purpose
  * })
  * console.assert(threw)
  * @since 0.1.0
@@ -105,7 +133,7 @@ export const key = (seed: number): Key => {
 
 /**
  * The two uint32 words of a key, as `jax.random.key_data`: use it to save a
- * key or compare it with JAX.
+ * key or compare it with JAX. Reading the words does not consume the key.
  *
  * @example
  * import { random } from 'grad-ts'
@@ -121,7 +149,7 @@ export const keyData = (k: Key): [number, number] => {
 /**
  * A key from two uint32 words (a saved key, or `jax.random.key_data` output),
  * as `jax.random.wrap_key_data`. Words outside `[0, 2^32)` or a length other
- * than 2 are a TensorError.
+ * than 2 are a TensorError. The result is a new key, not yet consumed.
  *
  * @example
  * import { random } from 'grad-ts'
@@ -165,13 +193,20 @@ export function split(k: Key): readonly [Key, Key]
 export function split(k: Key, n: number): readonly Key[]
 export function split(k: Key, n = 2): readonly Key[] {
   if (!Number.isSafeInteger(n) || n < 0) throw new TensorError('split', `n must be a non-negative integer, got ${n}`)
-  consume('split', k)
+  return splitKeys(consume('split', k), n)
+}
+
+/** {@link split} of a checked key, without consuming it (the caller has). @internal */
+export const splitKeys = (k: Key, n: number): readonly Key[] => {
   const out: Key[] = []
   threefryIota(k[0], k[1], n, (y0, y1, _offset, count) => {
     for (let j = 0; j < count; j++) out.push(make(y0[j]!, y1[j]!))
   })
   return Object.freeze(out)
 }
+
+/** `[next, sub]`: {@link splitKeys} into two. @internal */
+export const splitPair = (k: Key): readonly [Key, Key] => splitKeys(k, 2) as readonly [Key, Key]
 
 const c0 = new Uint32Array(1)
 const c1 = new Uint32Array(1)
@@ -183,20 +218,43 @@ const o1 = new Uint32Array(1)
  * threefry hash of the counter `(0, data)`. Use it to derive a key per step or
  * per example without threading keys. `data` may be any integer in
  * `[−2^31, 2^32)`; negatives are taken modulo 2^32 (an int32 read as uint32).
+ * As in JAX's key-reuse checker, `foldIn` does not consume `k`: fold one root
+ * key with every step number (see {@link checkKeyReuse}).
  *
  * @example
  * import { random } from 'grad-ts'
  * const k = random.key(72)
  * console.assert(random.keyEq.equals(random.foldIn(k, 2), random.split(k, 3)[2]!))
+ * const perStep = random.checkKeyReuse(() => [0, 1, 2].map((step) => random.uniform(random.foldIn(k, step), [])))
+ * console.assert(perStep.length === 3)
  * @since 0.1.0
  */
 export const foldIn = (k: Key, data: number): Key => {
   if (!Number.isInteger(data) || data < -2147483648 || data > 0xffffffff) {
     throw new TensorError('foldIn', `data must be a 32-bit integer in [-2^31, 2^32), got ${data}`)
   }
-  consume('foldIn', k)
+  checkKey('foldIn', k)
   c0[0] = 0
   c1[0] = data >>> 0
   threefryInto(k[0], k[1], c0, c1, o0, o1, 0, 1)
   return make(o0[0]!, o1[0]!)
+}
+
+/**
+ * A fresh copy of a key, as `jax.random.clone`: the same words, so the same
+ * draws, but a key that {@link checkKeyReuse} has not seen. Outside the
+ * checker it changes nothing; inside it, it is how you reuse a key on
+ * purpose, for example to show that the same key gives the same numbers.
+ * Cloning does not consume `k`.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const k = random.key(0)
+ * const [a, b] = random.checkKeyReuse(() => [random.uniform(k, [2]), random.uniform(random.clone(k), [2])])
+ * console.assert(a.toTypedArray().join() === b.toTypedArray().join())
+ * @since 0.1.0
+ */
+export const clone = (k: Key): Key => {
+  checkKey('clone', k)
+  return make(k[0], k[1])
 }

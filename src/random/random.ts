@@ -13,20 +13,29 @@
  * distribution. The price: draws are sequenced, and inserting a draw changes
  * the keys of the draws after it.
  *
+ * **Stack safety.** A `Random` built by this module is still a function of the
+ * key, but it also carries a description of itself: a node `of`, `draw`,
+ * `map`, `chain`, `ap`, `chainRec` or `traverse` pointing at its parts.
+ * Calling it runs a loop that walks these nodes with an explicit stack of
+ * continuations on the heap, so a program of any depth — a million
+ * left-nested `chain`s, a recursive `chain`, `chainRec`, a long `sequenceT` or
+ * `traverseArray` — runs in constant JavaScript stack. A function you write by
+ * hand, `(key) => [a, next]`, is a `Random` too: the loop calls it as one step.
+ *
  * Combinators are data-last (`pipe(ra, map(f))`); the fp-ts instances are the
- * constants `Functor`, `Apply`, `Applicative`, `Chain`, `Monad`.
+ * constants `Functor`, `Apply`, `Applicative`, `Chain`, `Monad` and `ChainRec`.
  */
 import type { Applicative1 } from 'fp-ts/lib/Applicative.js'
-import { sequenceS as sequenceS_, sequenceT as sequenceT_ } from 'fp-ts/lib/Apply.js'
 import type { Apply1 } from 'fp-ts/lib/Apply.js'
 import type { Chain1 } from 'fp-ts/lib/Chain.js'
+import type { ChainRec1 } from 'fp-ts/lib/ChainRec.js'
+import type { Either } from 'fp-ts/lib/Either.js'
 import type { Functor1 } from 'fp-ts/lib/Functor.js'
 import type { Monad1 } from 'fp-ts/lib/Monad.js'
-import * as RR from 'fp-ts/lib/ReadonlyRecord.js'
 import type { FloatDType } from '../core/dtype.js'
 import type { Shape } from '../core/shape.js'
 import type { Tensor } from '../core/tensor.js'
-import { type Key, split } from './key.js'
+import { type Key, consume, splitPair } from './key.js'
 import { type UniformOptions, bernoulli, bits, normal, uniform } from './sample.js'
 
 /**
@@ -53,6 +62,150 @@ declare module 'fp-ts/lib/HKT' {
   }
 }
 
+// ---------------------------------------------------------------------------
+// The representation: a node behind each program, and the loop that runs it.
+
+const OF = 0 // x: the value
+const DRAW = 1 // x: the name of the draw, y: the sampler of the subkey
+const MAP = 2 // x: the program, y: the function
+const CHAIN = 3 // x: the program, y: the Kleisli arrow
+const AP = 4 // x: the program of the function, y: the program of the argument
+const REC = 5 // x: the start value, y: the step (a ↦ Random<Either<a, b>>)
+const TRAVERSE = 6 // x: the array, y: the Kleisli arrow (a, i) ↦ Random<b>
+
+/** One node of a program; one class with three fields, so the loop's property reads stay monomorphic. */
+class Node {
+  constructor(
+    readonly t: number,
+    readonly x: unknown,
+    readonly y: unknown,
+  ) {}
+}
+
+const NODE = Symbol('grad-ts/Random')
+type Program = Random<unknown> & { [NODE]?: Node }
+type Kleisli = (a: unknown) => Random<unknown>
+
+const program = <A>(t: number, x: unknown, y: unknown): Random<A> => {
+  const node = new Node(t, x, y)
+  const ra: Program = (k: Key) => interpret(node, k)
+  ra[NODE] = node
+  return ra as Random<A>
+}
+
+// Continuations on the loop's stack: a tag, then its payload.
+const K_MAP = 0 // payload: the function to apply to the value
+const K_CHAIN = 1 // payload: the Kleisli arrow to run on the value
+const K_AP = 2 // payload: the argument's program (the value is the function, applied by a K_MAP)
+const K_REC = 3 // payload: the chainRec step
+const K_TRAVERSE = 4 // payload: a TraverseFrame
+
+class TraverseFrame {
+  i = 0
+  readonly out: unknown[] = []
+  constructor(
+    readonly as: readonly unknown[],
+    readonly f: (a: unknown, i: number) => Random<unknown>,
+  ) {}
+}
+
+/** Runs a program on a key in constant JavaScript stack: its value and the key left over. */
+const interpret = (root: Node, start: Key): readonly [unknown, Key] => {
+  let key = start
+  let value: unknown
+  let node: Node | undefined = root
+  let next: Program | undefined
+  const stack: unknown[] = []
+  for (;;) {
+    if (next !== undefined) {
+      node = next[NODE]
+      if (node === undefined) {
+        // A hand-written Random: one step.
+        const r = next(key)
+        value = r[0]
+        key = r[1]
+      }
+      next = undefined
+    }
+    if (node !== undefined) {
+      const n: Node = node
+      node = undefined
+      switch (n.t) {
+        case OF:
+          value = n.x
+          break
+        case DRAW: {
+          const [rest, sub] = splitPair(consume(n.x as string, key))
+          value = (n.y as (sub: Key) => unknown)(sub)
+          key = rest
+          break
+        }
+        case MAP:
+          stack.push(K_MAP, n.y)
+          next = n.x as Program
+          continue
+        case CHAIN:
+          stack.push(K_CHAIN, n.y)
+          next = n.x as Program
+          continue
+        case AP:
+          stack.push(K_AP, n.y)
+          next = n.x as Program
+          continue
+        case REC:
+          stack.push(K_REC, n.y)
+          next = (n.y as Kleisli)(n.x)
+          continue
+        default: {
+          const as = n.x as readonly unknown[]
+          if (as.length === 0) {
+            value = []
+            break
+          }
+          const frame = new TraverseFrame(as, n.y as (a: unknown, i: number) => Random<unknown>)
+          stack.push(K_TRAVERSE, frame)
+          next = frame.f(as[0], 0)
+          continue
+        }
+      }
+    }
+    // `value` is ready: hand it to the innermost continuation.
+    if (stack.length === 0) return [value, key]
+    const payload = stack.pop()
+    switch (stack.pop() as number) {
+      case K_MAP:
+        value = (payload as (a: unknown) => unknown)(value)
+        break
+      case K_CHAIN:
+        next = (payload as Kleisli)(value)
+        break
+      case K_AP:
+        stack.push(K_MAP, value)
+        next = payload as Program
+        break
+      case K_REC: {
+        const e = value as Either<unknown, unknown>
+        if (e._tag === 'Left') {
+          stack.push(K_REC, payload)
+          next = (payload as Kleisli)(e.left)
+        } else value = e.right
+        break
+      }
+      default: {
+        const frame = payload as TraverseFrame
+        frame.out.push(value)
+        if (++frame.i < frame.as.length) {
+          stack.push(K_TRAVERSE, frame)
+          next = frame.f(frame.as[frame.i], frame.i)
+        } else value = frame.out
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Constructors and combinators.
+
 /**
  * A value that draws nothing: the key passes through unchanged.
  *
@@ -63,7 +216,7 @@ declare module 'fp-ts/lib/HKT' {
  * console.assert(a === 42 && k2 === k)
  * @since 0.1.0
  */
-export const of = <A>(a: A): Random<A> => (k) => [a, k]
+export const of = <A>(a: A): Random<A> => program(OF, a, undefined)
 
 /**
  * Applies a function to the result; draws what `ra` draws.
@@ -78,14 +231,12 @@ export const of = <A>(a: A): Random<A> => (k) => [a, k]
 export const map =
   <A, B>(f: (a: A) => B) =>
   (ra: Random<A>): Random<B> =>
-  (k) => {
-    const [a, next] = ra(k)
-    return [f(a), next]
-  }
+    program(MAP, ra, f)
 
 /**
  * Sequences a computation after another that depends on its result: `f(a)`
- * runs on the key `ra` leaves. `flatMap` is the same function.
+ * runs on the key `ra` leaves. `flatMap` is the same function. Stack-safe:
+ * chains of any length, nested either way, run in constant stack.
  *
  * @example
  * import { random } from 'grad-ts'
@@ -93,15 +244,15 @@ export const map =
  * // the second draw's range depends on the first draw
  * const nested = pipe(random.uniformR([]), random.chain((u) => random.uniformR([2], { maxval: 1 + u.item() })))
  * console.assert(random.evaluate(random.key(0))(nested).toTypedArray().every((x) => x < 2))
+ * // a hundred thousand steps, left-nested, in constant stack
+ * const count = Array.from({ length: 1e5 }).reduce((acc: random.Random<number>) => pipe(acc, random.chain((n: number) => random.of(n + 1))), random.of(0))
+ * console.assert(random.evaluate(random.key(0))(count) === 1e5)
  * @since 0.1.0
  */
 export const chain =
   <A, B>(f: (a: A) => Random<B>) =>
   (ra: Random<A>): Random<B> =>
-  (k) => {
-    const [a, next] = ra(k)
-    return f(a)(next)
-  }
+    program(CHAIN, ra, f)
 
 /**
  * Alias of {@link chain} (fp-ts ≥ 2.14 naming).
@@ -129,11 +280,53 @@ export const flatMap = chain
 export const ap =
   <A>(ra: Random<A>) =>
   <B>(rab: Random<(a: A) => B>): Random<B> =>
-  (k) => {
-    const [f, k1] = rab(k)
-    const [a, k2] = ra(k1)
-    return [f(a), k2]
-  }
+    program(AP, rab, ra)
+
+/**
+ * Stack-safe monadic recursion (fp-ts's `ChainRec`): runs `f` on `a`, then
+ * again on every `left` it returns, and ends with the first `right`. The keys
+ * are threaded as by the recursive definition `chain(f(a), e => isLeft(e) ?
+ * chainRec(e.left, f) : of(e.right))`, but the loop runs in constant stack
+ * however many steps it takes.
+ *
+ * @example
+ * import { random, type Tensor } from 'grad-ts'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * // Draw until a uniform falls below 0.1, counting the draws.
+ * const tries = random.chainRec(1, (n: number) =>
+ *   pipe(random.uniformR([]), random.map((u: Tensor) => (u.item() < 0.1 ? E.right(n) : E.left(n + 1)))))
+ * const n = random.evaluate(random.key(0))(tries)
+ * console.assert(Number.isInteger(n) && n >= 1)
+ * // a hundred thousand iterations
+ * const loop = random.chainRec(0, (i: number) => random.of(i < 1e5 ? E.left(i + 1) : E.right(i)))
+ * console.assert(random.evaluate(random.key(0))(loop) === 1e5)
+ * @since 0.1.0
+ */
+export const chainRec = <A, B>(a: A, f: (a: A) => Random<Either<A, B>>): Random<B> => program(REC, a, f)
+
+/**
+ * {@link chainRec}, data-last, in the shape of fp-ts's `tailRec`: a step
+ * `a ↦ Random<Either<A, B>>` becomes `a ↦ Random<B>`, which loops while the
+ * step returns `left` and ends with its first `right`. Handy with `pipe`,
+ * e.g. for a training loop that draws its dropout masks step by step.
+ *
+ * @example
+ * import { random, type Tensor } from 'grad-ts'
+ * import { pipe } from 'fp-ts/lib/function.js'
+ * import * as E from 'fp-ts/lib/Either.js'
+ * // Ten steps of a random walk, each step drawing one normal.
+ * type Walk = { readonly step: number; readonly x: number }
+ * const walk = random.tailRec(({ step, x }: Walk) =>
+ *   step === 10 ? random.of(E.right(x)) : pipe(random.normalR([]), random.map((z: Tensor) => E.left({ step: step + 1, x: x + z.item() }))))
+ * const x = pipe({ step: 0, x: 0 }, walk, random.evaluate(random.key(0)))
+ * console.assert(Number.isFinite(x))
+ * @since 0.1.0
+ */
+export const tailRec =
+  <A, B>(f: (a: A) => Random<Either<A, B>>) =>
+  (a: A): Random<B> =>
+    chainRec(a, f)
 
 /**
  * Runs a computation on a key: its result and the key left over.
@@ -229,34 +422,22 @@ export const Chain: Chain1<URI> = { ...Apply, chain: (fa, f) => chain(f)(fa) }
  * @since 0.1.0
  */
 export const Monad: Monad1<URI> = { ...Applicative, chain: Chain.chain }
-
 /**
- * Draws several values into a tuple, left to right (fp-ts `sequenceT`).
+ * The ChainRec instance (fp-ts's `ChainRec1`): {@link chainRec}, stack-safe.
  *
  * @example
  * import { random } from 'grad-ts'
- * const [a, b] = random.evaluate(random.key(0))(random.sequenceT(random.uniformR([]), random.uniformR([])))
- * console.assert(a.item() !== b.item())
+ * import * as E from 'fp-ts/lib/Either.js'
+ * const halve = random.ChainRec.chainRec(1024, (n: number) => random.of(n > 1 ? E.left(n / 2) : E.right('done')))
+ * console.assert(random.evaluate(random.key(0))(halve) === 'done')
  * @since 0.1.0
  */
-export const sequenceT = sequenceT_(Apply)
-
-/**
- * Draws a record of values, in the record's key order (fp-ts `sequenceS`).
- *
- * @example
- * import { random } from 'grad-ts'
- * const masks = random.sequenceS({ h1: random.bernoulliR(0.5, [4]), h2: random.bernoulliR(0.5, [3]) })
- * const { h1, h2 } = random.evaluate(random.key(0))(masks)
- * console.assert(h1.size === 4 && h2.size === 3)
- * @since 0.1.0
- */
-export const sequenceS = sequenceS_(Apply)
+export const ChainRec: ChainRec1<URI> = { ...Chain, chainRec }
 
 /**
  * Draws one value per array element, left to right. Equal (same values, same
- * final key) to fp-ts's `ReadonlyArray.traverse(Applicative)`, but a plain
- * loop: stack-safe and linear for long arrays.
+ * final key) to fp-ts's `ReadonlyArray.traverse(Applicative)`, but one node
+ * that the loop steps through: stack-safe and linear for long arrays.
  *
  * @example
  * import { random } from 'grad-ts'
@@ -267,20 +448,59 @@ export const sequenceS = sequenceS_(Apply)
 export const traverseArray =
   <A, B>(f: (a: A, i: number) => Random<B>) =>
   (as: readonly A[]): Random<readonly B[]> =>
-  (k) => {
-    const out: B[] = []
-    let cur = k
-    for (let i = 0; i < as.length; i++) {
-      const [b, next] = f(as[i]!, i)(cur)
-      out.push(b)
-      cur = next
-    }
-    return [out, cur]
+    program(TRAVERSE, as, f)
+
+const identity = <A>(r: Random<A>): Random<A> => r
+
+/** The results of a tuple or record of programs (as fp-ts types `sequenceT` and `sequenceS`). */
+type Results<T> = { [K in keyof T]: [T[K]] extends [Random<infer A>] ? A : never }
+type NonEmpty<R> = keyof R extends never ? never : R
+
+/**
+ * Draws several values into a tuple, left to right. Equal to fp-ts's
+ * `sequenceT(Apply)` (same values, same final key), but linear and
+ * stack-safe for many arguments.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const [a, b] = random.evaluate(random.key(0))(random.sequenceT(random.uniformR([]), random.uniformR([])))
+ * console.assert(a.item() !== b.item())
+ * @since 0.1.0
+ */
+export const sequenceT = <T extends Random<unknown>[]>(...rs: T & { readonly 0: Random<unknown> }): Random<Results<T>> =>
+  traverseArray(identity)(rs) as Random<never>
+
+/**
+ * Draws a record of values, in the record's key order. Equal to fp-ts's
+ * `sequenceS(Apply)` (same values, same final key), but linear and
+ * stack-safe for large records.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const masks = random.sequenceS({ h1: random.bernoulliR(0.5, [4]), h2: random.bernoulliR(0.5, [3]) })
+ * const { h1, h2 } = random.evaluate(random.key(0))(masks)
+ * console.assert(h1.size === 4 && h2.size === 3)
+ * @since 0.1.0
+ */
+export const sequenceS = <R extends Readonly<Record<string, Random<unknown>>>>(r: NonEmpty<R> & Readonly<Record<string, Random<unknown>>>): Random<Results<R>> => {
+  const keys = Object.keys(r)
+  return map(toRecord(keys))(traverseArray((k: string) => r[k]!)(keys)) as Random<never>
+}
+
+const toRecord =
+  (keys: readonly string[]) =>
+  <B>(values: readonly B[]): Record<string, B> => {
+    const out: Record<string, B> = {}
+    keys.forEach((k, i) => {
+      out[k] = values[i]!
+    })
+    return out
   }
 
 /**
- * Draws one value per record entry, in sorted key order (fp-ts's
- * `ReadonlyRecord.traverse(Applicative)`, which it is).
+ * Draws one value per record entry, in sorted key order. Equal to fp-ts's
+ * `ReadonlyRecord.traverse(Applicative)` (same values, same final key), but
+ * linear and stack-safe for large records.
  *
  * @example
  * import { random } from 'grad-ts'
@@ -291,15 +511,13 @@ export const traverseArray =
  */
 export const traverseRecord =
   <A, B>(f: (a: A) => Random<B>) =>
-  <K extends string>(r: Readonly<Record<K, A>>): Random<Readonly<Record<K, B>>> =>
-    RR.traverse(Applicative)(f)(r)
-
-const draw =
-  <A>(sample: (sub: Key) => A): Random<A> =>
-  (k) => {
-    const [next, sub] = split(k)
-    return [sample(sub), next]
+  <K extends string>(r: Readonly<Record<K, A>>): Random<Readonly<Record<K, B>>> => {
+    const keys = (Object.keys(r) as K[]).sort()
+    return map(toRecord(keys) as (values: readonly B[]) => Record<K, B>)(traverseArray((k: K) => f(r[k]))(keys))
   }
+
+/** A primitive draw named `op`: `[next, sub] = split(key)`, `sample(sub)`, continue with `next`. */
+const draw = <A>(op: string, sample: (sub: Key) => A): Random<A> => program(DRAW, op, sample)
 
 /**
  * Draws a fresh key (the `sub` of `[next, sub] = split(key)`), for code that
@@ -311,7 +529,7 @@ const draw =
  * console.assert(random.keyEq.equals(k, random.split(random.key(0))[1]) && !random.keyEq.equals(k, rest))
  * @since 0.1.0
  */
-export const keyR: Random<Key> = draw((sub) => sub)
+export const keyR: Random<Key> = draw('keyR', (sub) => sub)
 
 /**
  * Draws uniform bits: {@link bits} on a fresh subkey.
@@ -322,7 +540,7 @@ export const keyR: Random<Key> = draw((sub) => sub)
  * @since 0.1.0
  */
 export const bitsR = (shape: readonly number[]): Random<{ readonly shape: Shape; readonly data: Uint32Array }> =>
-  draw((sub) => bits(sub, shape))
+  draw('bitsR', (sub) => bits(sub, shape))
 
 /**
  * Draws uniform samples: {@link uniform} on a fresh subkey.
@@ -334,7 +552,7 @@ export const bitsR = (shape: readonly number[]): Random<{ readonly shape: Shape;
  * @since 0.1.0
  */
 export const uniformR = (shape: readonly number[], opts: UniformOptions = {}): Random<Tensor> =>
-  draw((sub) => uniform(sub, shape, opts))
+  draw('uniformR', (sub) => uniform(sub, shape, opts))
 
 /**
  * Draws standard normal samples: {@link normal} on a fresh subkey.
@@ -345,7 +563,7 @@ export const uniformR = (shape: readonly number[], opts: UniformOptions = {}): R
  * @since 0.1.0
  */
 export const normalR = (shape: readonly number[], dtype: FloatDType = 'float32'): Random<Tensor> =>
-  draw((sub) => normal(sub, shape, dtype))
+  draw('normalR', (sub) => normal(sub, shape, dtype))
 
 /**
  * Draws a Bernoulli mask: {@link bernoulli} on a fresh subkey.
@@ -357,4 +575,4 @@ export const normalR = (shape: readonly number[], dtype: FloatDType = 'float32')
  * @since 0.1.0
  */
 export const bernoulliR = (p: number | Tensor, shape?: readonly number[]): Random<Tensor> =>
-  draw((sub) => bernoulli(sub, p, shape))
+  draw('bernoulliR', (sub) => bernoulli(sub, p, shape))

@@ -20,7 +20,7 @@ import { TensorError, fmtShape } from '../core/errors.js'
 import { type Shape, broadcastShapes, checkShape, shapeEq, sizeOf, stridesOf } from '../core/shape.js'
 import { type Tensor, wrap } from '../core/tensor.js'
 import { erfinv32, erfinv64 } from './erfinv.js'
-import { type Key, consume, split } from './key.js'
+import { type Key, consume, splitPair } from './key.js'
 import { threefryIota } from './threefry.js'
 
 const TWO_M23 = 2 ** -23
@@ -249,11 +249,12 @@ const broadcastIndex = (out: Shape, inp: Shape): Int32Array => {
  */
 export const permutation = (k: Key, n: number): Tensor => {
   if (!Number.isSafeInteger(n) || n < 0 || n > 2 ** 31 - 1) throw new TensorError('permutation', `n must be an integer in [0, 2³¹), got ${n}`)
+  consume('permutation', k)
   const rounds = Math.ceil((3 * Math.log(Math.max(1, n))) / Math.log(0xffffffff))
   let x = Int32Array.from({ length: n }, (_, i) => i)
   let key = k
   for (let r = 0; r < rounds; r++) {
-    const [next, sub] = split(key)
+    const [next, sub] = splitPair(key)
     key = next
     const sortKeys = bits32(sub, n)
     // Array.prototype.sort is stable, as lax.sort_key_val is.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import * as E from 'fp-ts/lib/Either.js'
 import * as N from 'fp-ts/lib/number.js'
 import * as S from 'fp-ts/lib/string.js'
 import * as random from '../../src/random/index.js'
@@ -14,6 +15,9 @@ import {
   randomApplicativeInterchangeProperty,
   randomArb,
   randomAssociativityProperty,
+  randomChainRecLaw,
+  randomChainRecProperty,
+  randomChainRecStepArb,
   randomDeterminismLaw,
   randomDeterminismProperty,
   randomEqAt,
@@ -54,6 +58,19 @@ describe('Random satisfies its laws exactly (fast-check)', () => {
     fc.assert(randomApChainProperty(S.Eq, randomArb(toStr), ints), params)
   })
 
+  it('chainRec is the recursive chain it stands for', () => {
+    fc.assert(randomChainRecProperty(N.Eq, fc.nat(40), randomChainRecStepArb(fc.integer())), params)
+    fc.assert(randomChainRecProperty(S.Eq, fc.constant(0), randomChainRecStepArb(fc.string({ maxLength: 4 }))), params)
+  })
+
+  it('all of them hold under checkKeyReuse: each side runs on its own clone of the key', () => {
+    random.checkKeyReuse(() => {
+      fc.assert(randomAssociativityProperty(N.Eq, strs, randomKleisliArb(fc.integer()), randomKleisliArb(fc.integer())), { numRuns: 50 })
+      fc.assert(randomChainRecProperty(N.Eq, fc.nat(40), randomChainRecStepArb(fc.integer())), { numRuns: 50 })
+      fc.assert(randomDeterminismProperty(N.Eq, ints), { numRuns: 50 })
+    })
+  })
+
   it('determinism and split/foldIn consistency', () => {
     fc.assert(randomDeterminismProperty(N.Eq, ints), params)
     fc.assert(splitFoldInProperty(), params)
@@ -80,6 +97,15 @@ describe('the law predicates can fail', () => {
     const leaky: Random<number> = (key) => [0, random.foldIn(key, calls++)]
     expect(randomEqAt(N.Eq, k).equals(random.of(0), random.map((t: Tensor) => t.size - 1)(random.uniformR([])))).toBe(false)
     expect(randomRightIdentityLaw(N.Eq, leaky, k)).toBe(false)
+  })
+
+  it('chainRec threads the keys exactly as the unrolled chain does', () => {
+    const step = (n: number): Random<E.Either<number, number>> => random.map(() => (n === 0 ? E.right(7) : E.left(n - 1)))(random.keyR)
+    expect(randomChainRecLaw(N.Eq, 3, step, k)).toBe(true)
+    const unrolled = random.chain(() => random.chain(() => random.chain(() => random.map(() => 7)(random.keyR))(random.keyR))(random.keyR))(random.keyR)
+    expect(randomEqAt(N.Eq, k).equals(random.chainRec(3, step), unrolled)).toBe(true)
+    // One step fewer is another program: the same value, another final key.
+    expect(randomEqAt(N.Eq, k).equals(random.chainRec(2, step), unrolled)).toBe(false)
   })
 
   it('split/foldIn consistency compares the right keys', () => {

@@ -1,9 +1,10 @@
 import { describe, expect, expectTypeOf, it } from 'vitest'
 import { test } from '@fast-check/vitest'
 import fc from 'fast-check'
-import { sequenceT as fpSequenceT } from 'fp-ts/lib/Apply.js'
+import { sequenceS as fpSequenceS, sequenceT as fpSequenceT } from 'fp-ts/lib/Apply.js'
 import { pipe } from 'fp-ts/lib/function.js'
 import * as RA from 'fp-ts/lib/ReadonlyArray.js'
+import * as RR from 'fp-ts/lib/ReadonlyRecord.js'
 import type { Tensor } from '../../src/core/tensor.js'
 import * as random from '../../src/random/index.js'
 import type { Key, Random } from '../../src/random/index.js'
@@ -98,6 +99,62 @@ describe('instances and traversals', () => {
     expect(random.isKey(rest)).toBe(true)
   })
 
+  test.prop([keyArb(), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 })])(
+    'sequenceT, sequenceS and traverseRecord equal their fp-ts generic versions',
+    (k, sizes) => {
+      const rs = sizes.map((n) => random.uniformR([n]))
+      const [ours, k1] = random.sequenceT(rs[0]!, ...rs.slice(1))(k)
+      const [theirs, k2] = fpSequenceT(random.Apply)(rs[0]!, ...rs.slice(1))(random.clone(k))
+      expect(ours.map(data)).toEqual(theirs.map(data))
+      expect(keyEq.equals(k1, k2)).toBe(true)
+      // Insertion order for sequenceS, sorted order for traverseRecord, as in fp-ts.
+      const record = Object.fromEntries(sizes.map((n, i) => [`${'zyxwvuts'[i]!}${n}`, random.uniformR([n])]))
+      const [s1, ks1] = random.sequenceS(record)(k)
+      const [s2, ks2] = fpSequenceS(random.Apply)(record)(k)
+      expect(Object.keys(s1)).toEqual(Object.keys(s2))
+      expect(Object.values(s1).map(data)).toEqual(Object.values(s2).map(data))
+      expect(keyEq.equals(ks1, ks2)).toBe(true)
+      const counts = Object.fromEntries(sizes.map((n, i) => [`${'zyxwvuts'[i]!}${n}`, n]))
+      const [t1, kt1] = random.traverseRecord((n: number) => random.uniformR([n]))(counts)(k)
+      const [t2, kt2] = RR.traverse(random.Applicative)((n: number) => random.uniformR([n]))(counts)(k)
+      expect(Object.keys(t1)).toEqual(Object.keys(t2))
+      expect(Object.values(t1).map(data)).toEqual(Object.values(t2).map(data))
+      expect(keyEq.equals(kt1, kt2)).toBe(true)
+    },
+  )
+
+  it('a program is a value: each run builds fresh results, and runs on any key', () => {
+    const prog = random.sequenceS({ a: random.traverseArray((n: number) => random.uniformR([n]))([1, 2]), b: random.sequenceT(random.keyR) })
+    const x = evaluate(random.key(0))(prog)
+    const y = evaluate(random.key(0))(prog)
+    expect(x).not.toBe(y)
+    expect(x.a).not.toBe(y.a)
+    expect(x.a.map(data)).toEqual(y.a.map(data))
+    expect(data(evaluate(random.key(1))(prog).a[1]!)).not.toEqual(data(x.a[1]!))
+    expect(evaluate(random.key(0))(random.traverseArray(random.of)([]))).toEqual([])
+    expect(evaluate(random.key(0))(random.traverseRecord(random.of)({}))).toEqual({})
+  })
+
+  it('hand-written Random functions compose with the combinators, either way round', () => {
+    const byHand: Random<number> = (key) => {
+      const [next, sub] = split(key)
+      return [keyData(sub)[0], next]
+    }
+    const k = random.key(3)
+    const inside = pipe(random.keyR, random.chain(() => byHand), random.map((w) => w + 1))
+    const [w, rest] = inside(k)
+    const [n1] = split(k)
+    const [n2, s2] = split(n1)
+    expect(w).toBe(keyData(s2)[0] + 1)
+    expect(keyEq.equals(rest, n2)).toBe(true)
+    // and a hand-written Random that runs a combinator program inside
+    const outside: Random<number> = (key) => {
+      const [a, next] = inside(key)
+      return [a * 2, next]
+    }
+    expect(evaluate(k)(random.map((n: number) => n / 2)(outside))).toBe(w)
+  })
+
   it('traverseRecord draws in sorted key order', () => {
     const k = random.key(4)
     const r = evaluate(k)(random.traverseRecord((n: number) => random.uniformR([n]))({ w: 2, b: 1 }))
@@ -111,6 +168,6 @@ describe('key reuse checking with the effect', () => {
     const prog = random.traverseArray((n: number) => random.bernoulliR(0.5, [n]))([3, 4, 5])
     const k = random.key(0)
     expect(() => random.checkKeyReuse(() => prog(k))).not.toThrow()
-    expect(() => random.checkKeyReuse(() => [prog(k), prog(k)])).toThrow(/^split: key \[0, 0\] was already consumed/)
+    expect(() => random.checkKeyReuse(() => [prog(k), prog(k)])).toThrow(/^bernoulliR: key \[0, 0\] was already consumed/)
   })
 })
