@@ -11,7 +11,7 @@ import type { DType } from '../src/core/dtype.js'
 import { TensorError, fmtShape } from '../src/core/errors.js'
 import { type Shape, sizeOf } from '../src/core/shape.js'
 import { type Tensor, fromTypedArray } from '../src/core/tensor.js'
-import { type Tree, flatten, rebuild } from '../src/tree/index.js'
+import { type TreeLike, flatten, rebuild } from '../src/tree/index.js'
 
 /**
  * Ranks and dimensions a shape may have, and a size cap to keep checks cheap.
@@ -314,7 +314,7 @@ const mix = (h: number): number => {
  * console.assert(normalLike(zeros([3]), 7).toTypedArray().join() !== normalLike(zeros([3]), 7, 1).toTypedArray().join())
  * @since 0.1.0
  */
-export const normalLike = <T extends Tree>(like: T, seed: number, stream = 0): T => {
+export const normalLike = <T extends TreeLike<T>>(like: T, seed: number, stream = 0): T => {
   const key = mix((mix(seed >>> 0) ^ mix((stream + 0x9e3779b9) >>> 0)) >>> 0)
   let k = 0
   const uniform = (): number => (mix((key + Math.imul(k++, 0x6d2b79f5)) >>> 0) + 0.5) / 2 ** 32 // in (0, 1)

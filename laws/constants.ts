@@ -16,7 +16,7 @@ import fc from 'fast-check'
 import { zeros } from '../src/core/tensor.js'
 import type { Tensor } from '../src/core/tensor.js'
 import { jvp, vjp } from '../src/ad/transforms.js'
-import { type Tree, flatten, rebuild } from '../src/tree/index.js'
+import { type Tree, type TreeLike, flatten, rebuild } from '../src/tree/index.js'
 import { normalLike } from './arbitraries.js'
 import { flat64, worst } from './float64Trees.js'
 import type { GradCase, GradLawOptions, LawCheck } from './gradients.js'
@@ -32,7 +32,7 @@ import { gradientTolerances } from './gradients.js'
  * console.assert(k.x.length === 1 && k.f([tensor([5])]).item() === 10)
  * @since 0.2.0
  */
-export const partialCase = <P extends Tree, Y extends Tree>(k: GradCase<P, Y>, free: readonly boolean[]): GradCase<readonly Tensor[], Y> => {
+export const partialCase = <P extends TreeLike<P>, Y extends TreeLike<Y>>(k: GradCase<P, Y>, free: readonly boolean[]): GradCase<readonly Tensor[], Y> => {
   const leaves = flatten(k.x).map((l) => l.value)
   const merge = (xs: readonly Tensor[]): P => {
     let i = 0
@@ -52,7 +52,7 @@ export const partialCase = <P extends Tree, Y extends Tree>(k: GradCase<P, Y>, f
  * console.assert(k !== undefined && k.x.length >= 1 && k.x.length <= 2)
  * @since 0.2.0
  */
-export const partialCaseArb = <P extends Tree, Y extends Tree>(cases: fc.Arbitrary<GradCase<P, Y>>): fc.Arbitrary<GradCase<readonly Tensor[], Y>> =>
+export const partialCaseArb = <P extends TreeLike<P>, Y extends TreeLike<Y>>(cases: fc.Arbitrary<GradCase<P, Y>>): fc.Arbitrary<GradCase<readonly Tensor[], Y>> =>
   cases.chain((k) => {
     const n = flatten(k.x).length
     return fc.array(fc.boolean(), { minLength: n, maxLength: n })
@@ -74,7 +74,7 @@ export const partialCaseArb = <P extends Tree, Y extends Tree>(cases: fc.Arbitra
  * console.assert(constantLeavesCheck(f, x, [false, true]).every((c) => c.ok))
  * @since 0.2.0
  */
-export const constantLeavesCheck = <P extends Tree>(f: (x: P) => Tree, x: P, free: readonly boolean[], seed = 0, options: GradLawOptions = {}): readonly LawCheck[] => {
+export const constantLeavesCheck = <P extends TreeLike<P>>(f: (x: P) => Tree, x: P, free: readonly boolean[], seed = 0, options: GradLawOptions = {}): readonly LawCheck[] => {
   const law = 'constants are zero tangents'
   const roundoff = options.roundoff ?? gradientTolerances.roundoff
   const part = partialCase({ f, x }, free)
@@ -111,7 +111,7 @@ export const constantLeavesCheck = <P extends Tree>(f: (x: P) => Tree, x: P, fre
  * fc.assert(constantLeavesProperty(cases), { numRuns: 5 })
  * @since 0.2.0
  */
-export const constantLeavesProperty = <P extends Tree>(cases: fc.Arbitrary<GradCase<P, Tree>>, options: GradLawOptions = {}) =>
+export const constantLeavesProperty = <P extends TreeLike<P>>(cases: fc.Arbitrary<GradCase<P, Tree>>, options: GradLawOptions = {}) =>
   fc.property(
     cases.chain((k) => {
       const n = flatten(k.x).length

@@ -9,7 +9,7 @@
 import { TensorError, fmtShape } from '../src/core/errors.js'
 import type { Shape } from '../src/core/shape.js'
 import { fromTypedArray } from '../src/core/tensor.js'
-import { type Tree, alignedLeaves, flatten, rebuild } from '../src/tree/index.js'
+import { type Tree, type TreeLike, alignedLeaves, flatten, rebuild } from '../src/tree/index.js'
 import type { LawCheck } from './gradients.js'
 
 // ------------------------------------------------------------ float64 trees
@@ -26,7 +26,7 @@ export const flat64 = (law: string, t: Tree, what: string): Flat[] =>
     return { path, shape: value.shape, data: value.toTypedArray() as Float64Array }
   })
 
-export const unflat = <T extends Tree>(like: T, leaves: readonly Flat[], data: readonly Float64Array[]): T =>
+export const unflat = <T extends TreeLike<T>>(like: T, leaves: readonly Flat[], data: readonly Float64Array[]): T =>
   rebuild(like, data.map((d, i) => fromTypedArray(d, leaves[i]!.shape))) as T
 
 /** α·a + β·b leaf by leaf (structures must match). */
@@ -92,7 +92,7 @@ export const samePrimal = (law: string, got: Tree, want: Tree): LawCheck | undef
 }
 
 /** JAX's `numerical_jvp`: (f(x + εt) − f(x − εt))/2ε, with ∞ − ∞ taken as 0. */
-export const numericalJvp = <P extends Tree>(law: string, f: (x: P) => Tree, x: P, t: P, eps: number): Flat[] => {
+export const numericalJvp = <P extends TreeLike<P>>(law: string, f: (x: P) => Tree, x: P, t: P, eps: number): Flat[] => {
   alignedLeaves(law, ['the input', 'the tangent'], [x, t])
   const xs = flat64(law, x, 'the input')
   const ts = flat64(law, t, 'the tangent')

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check'
 import type { Tensor } from '../src/core/tensor.js'
-import type { Tree } from '../src/tree/index.js'
+import type { TreeLike } from '../src/tree/index.js'
 import { normalLike } from './arbitraries.js'
 import {
   type GradCase, type GradLawOptions, type GradsOptions, type LawCheck,
@@ -48,12 +48,12 @@ const drawArb: fc.Arbitrary<GradDraw> = fc.record({ seed: fc.nat(), alpha: fc.do
  * fc.assert(adjointProperty(...args), { numRuns: 3 })
  * @since 0.1.0
  */
-export type CasesArgs<P extends Tree, Y extends Tree, O> =
+export type CasesArgs<P extends TreeLike<P>, Y extends TreeLike<Y>, O> =
   | readonly [f: (x: P) => Y, inputs: fc.Arbitrary<P>, options?: O | undefined]
   | readonly [cases: fc.Arbitrary<GradCase<P, Y>>, options?: O | undefined]
 
 /** Builds a property from checks; throwing (rather than returning false) puts the discrepancy in fast-check's report. */
-const propertyOf = <P extends Tree, Y extends Tree, O>(args: CasesArgs<P, Y, O>, check: (k: GradCase<P, Y>, d: GradDraw, o: O | undefined) => readonly LawCheck[]) => {
+const propertyOf = <P extends TreeLike<P>, Y extends TreeLike<Y>, O>(args: CasesArgs<P, Y, O>, check: (k: GradCase<P, Y>, d: GradDraw, o: O | undefined) => readonly LawCheck[]) => {
   const [first, second, third] = args
   const cases = typeof first === 'function' ? (second as fc.Arbitrary<P>).map((x) => ({ f: first, x })) : first
   const options = (typeof first === 'function' ? third : second) as O | undefined
@@ -72,7 +72,7 @@ const propertyOf = <P extends Tree, Y extends Tree, O>(args: CasesArgs<P, Y, O>,
  * fc.assert(gradsProperty(tanh, tensorArb([3])), { numRuns: 5 })
  * @since 0.1.0
  */
-export const gradsProperty = <P extends Tree, Y extends Tree>(...args: CasesArgs<P, Y, GradsOptions>) =>
+export const gradsProperty = <P extends TreeLike<P>, Y extends TreeLike<Y>>(...args: CasesArgs<P, Y, GradsOptions>) =>
   propertyOf(args, (k, d, o) => checkGrads(k.f, k.x, { ...o, seed: d.seed }))
 
 /**
@@ -84,7 +84,7 @@ export const gradsProperty = <P extends Tree, Y extends Tree>(...args: CasesArgs
  * fc.assert(jvpFiniteDifferenceProperty(exp, tensorArb([2, 2])), { numRuns: 5 })
  * @since 0.1.0
  */
-export const jvpFiniteDifferenceProperty = <P extends Tree, Y extends Tree>(...args: CasesArgs<P, Y, GradLawOptions>) =>
+export const jvpFiniteDifferenceProperty = <P extends TreeLike<P>, Y extends TreeLike<Y>>(...args: CasesArgs<P, Y, GradLawOptions>) =>
   propertyOf(args, (k, d, o) => [jvpFiniteDifferenceCheck(k.f, k.x, normalLike(k.x, d.seed), o)])
 
 /**
@@ -96,7 +96,7 @@ export const jvpFiniteDifferenceProperty = <P extends Tree, Y extends Tree>(...a
  * fc.assert(vjpFiniteDifferenceProperty(sigmoid, tensorArb([3])), { numRuns: 5 })
  * @since 0.1.0
  */
-export const vjpFiniteDifferenceProperty = <P extends Tree, Y extends Tree>(...args: CasesArgs<P, Y, GradLawOptions>) =>
+export const vjpFiniteDifferenceProperty = <P extends TreeLike<P>, Y extends TreeLike<Y>>(...args: CasesArgs<P, Y, GradLawOptions>) =>
   propertyOf(args, (k, d, o) => [vjpFiniteDifferenceCheck(k.f, k.x, normalLike(k.x, d.seed), normalLike(k.f(k.x), d.seed, 1), o)])
 
 /**
@@ -108,7 +108,7 @@ export const vjpFiniteDifferenceProperty = <P extends Tree, Y extends Tree>(...a
  * fc.assert(adjointProperty(softmax, tensorArb([2, 3])), { numRuns: 5 })
  * @since 0.1.0
  */
-export const adjointProperty = <P extends Tree, Y extends Tree>(...args: CasesArgs<P, Y, GradLawOptions>) =>
+export const adjointProperty = <P extends TreeLike<P>, Y extends TreeLike<Y>>(...args: CasesArgs<P, Y, GradLawOptions>) =>
   propertyOf(args, (k, d, o) => [adjointCheck(k.f, k.x, normalLike(k.x, d.seed), normalLike(k.f(k.x), d.seed, 1), o)])
 
 /**
@@ -120,7 +120,7 @@ export const adjointProperty = <P extends Tree, Y extends Tree>(...args: CasesAr
  * fc.assert(linearityProperty(log1p, tensorArb([4], { min: 0, max: 3 })), { numRuns: 5 })
  * @since 0.1.0
  */
-export const linearityProperty = <P extends Tree, Y extends Tree>(...args: CasesArgs<P, Y, GradLawOptions>) =>
+export const linearityProperty = <P extends TreeLike<P>, Y extends TreeLike<Y>>(...args: CasesArgs<P, Y, GradLawOptions>) =>
   propertyOf(args, (k, { seed, alpha, beta }, o) => [
     jvpLinearityCheck(k.f, k.x, normalLike(k.x, seed), normalLike(k.x, seed, 1), alpha, beta, o),
     vjpLinearityCheck(k.f, k.x, normalLike(k.f(k.x), seed, 2), normalLike(k.f(k.x), seed, 3), alpha, beta, o),
@@ -135,5 +135,5 @@ export const linearityProperty = <P extends Tree, Y extends Tree>(...args: Cases
  * fc.assert(hvpSymmetryProperty((x: Tensor) => logSumExp(x), tensorArb([4])), { numRuns: 5 })
  * @since 0.1.0
  */
-export const hvpSymmetryProperty = <P extends Tree>(...args: CasesArgs<P, Tensor, GradLawOptions>) =>
+export const hvpSymmetryProperty = <P extends TreeLike<P>>(...args: CasesArgs<P, Tensor, GradLawOptions>) =>
   propertyOf(args, (k, d, o) => [hvpSymmetryCheck(k.f, k.x, normalLike(k.x, d.seed), normalLike(k.x, d.seed, 1), o)])

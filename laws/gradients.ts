@@ -22,7 +22,7 @@
  */
 import type { Tensor } from '../src/core/tensor.js'
 import { hvp, jvp, vjp } from '../src/ad/transforms.js'
-import { type Tree, flatten } from '../src/tree/index.js'
+import { type Tree, type TreeLike, flatten } from '../src/tree/index.js'
 import { normalLike } from './arbitraries.js'
 import { axpby, flat64, inner, norm2, numericalJvp, samePrimal, unflat, worst } from './float64Trees.js'
 
@@ -104,7 +104,7 @@ export interface LawCheck {
  * fc.assert(gradsProperty(cases), { numRuns: 5 })
  * @since 0.1.0
  */
-export interface GradCase<P extends Tree, Y extends Tree> {
+export interface GradCase<P extends TreeLike<P>, Y extends TreeLike<Y>> {
   /** The function under test. */
   readonly f: (x: P) => Y
   /** The point at which it is differentiated. */
@@ -128,7 +128,7 @@ const tolerances = (o: GradLawOptions) => ({ ...gradientTolerances, ...o })
  * console.assert(r.ok && Math.abs(r.got - r.want) <= r.tolerance)
  * @since 0.1.0
  */
-export const jvpFiniteDifferenceCheck = <P extends Tree>(f: (x: P) => Tree, x: P, t: P, options: GradLawOptions = {}): LawCheck => {
+export const jvpFiniteDifferenceCheck = <P extends TreeLike<P>>(f: (x: P) => Tree, x: P, t: P, options: GradLawOptions = {}): LawCheck => {
   const law = 'forward mode ≈ finite differences'
   const o = tolerances(options)
   const [y, ty] = jvp(f, x, t)
@@ -152,7 +152,7 @@ export const jvpFiniteDifferenceCheck = <P extends Tree>(f: (x: P) => Tree, x: P
  * console.assert(vjpFiniteDifferenceCheck((v: Tensor) => sum(mul(v, v)), x, normalLike(x, 1), tensor(1, 'float64')).ok)
  * @since 0.1.0
  */
-export const vjpFiniteDifferenceCheck = <P extends Tree, Y extends Tree>(f: (x: P) => Y, x: P, t: P, c: Y, options: GradLawOptions = {}): LawCheck => {
+export const vjpFiniteDifferenceCheck = <P extends TreeLike<P>, Y extends TreeLike<Y>>(f: (x: P) => Y, x: P, t: P, c: Y, options: GradLawOptions = {}): LawCheck => {
   const law = 'reverse mode ≈ finite differences'
   const o = tolerances(options)
   const [y, pullback] = vjp(f, x)
@@ -175,7 +175,7 @@ export const vjpFiniteDifferenceCheck = <P extends Tree, Y extends Tree>(f: (x: 
  * console.assert(adjointCheck(f, x, normalLike(x, 1), normalLike(f(x), 2)).ok)
  * @since 0.1.0
  */
-export const adjointCheck = <P extends Tree, Y extends Tree>(f: (x: P) => Y, x: P, t: P, c: Y, options: GradLawOptions = {}): LawCheck => {
+export const adjointCheck = <P extends TreeLike<P>, Y extends TreeLike<Y>>(f: (x: P) => Y, x: P, t: P, c: Y, options: GradLawOptions = {}): LawCheck => {
   const law = 'adjoint ⟨Jt, c⟩ = ⟨t, Jᵀc⟩'
   const jt = inner(flat64(law, jvp(f, x, t)[1], 'the output tangent'), flat64(law, c, 'the cotangent'))
   const jc = inner(flat64(law, t, 'the tangent'), flat64(law, vjp(f, x)[1](c), 'the input cotangent'))
@@ -208,7 +208,7 @@ const linearity = (law: string, L: (v: Tree) => Tree, a: Tree, b: Tree, alpha: n
  * console.assert(jvpLinearityCheck(tanh, x, normalLike(x, 1), normalLike(x, 2), 0.75, -1.5).ok)
  * @since 0.1.0
  */
-export const jvpLinearityCheck = <P extends Tree>(f: (x: P) => Tree, x: P, t1: P, t2: P, alpha: number, beta: number, options: GradLawOptions = {}): LawCheck =>
+export const jvpLinearityCheck = <P extends TreeLike<P>>(f: (x: P) => Tree, x: P, t1: P, t2: P, alpha: number, beta: number, options: GradLawOptions = {}): LawCheck =>
   linearity('jvp is linear in the tangent', (t) => jvp(f, x, t as P)[1], t1, t2, alpha, beta, tolerances(options).roundoff)
 
 /**
@@ -221,7 +221,7 @@ export const jvpLinearityCheck = <P extends Tree>(f: (x: P) => Tree, x: P, t1: P
  * console.assert(vjpLinearityCheck(sigmoid, x, normalLike(x, 1), normalLike(x, 2), 2, 0.5).ok)
  * @since 0.1.0
  */
-export const vjpLinearityCheck = <P extends Tree, Y extends Tree>(f: (x: P) => Y, x: P, c1: Y, c2: Y, alpha: number, beta: number, options: GradLawOptions = {}): LawCheck => {
+export const vjpLinearityCheck = <P extends TreeLike<P>, Y extends TreeLike<Y>>(f: (x: P) => Y, x: P, c1: Y, c2: Y, alpha: number, beta: number, options: GradLawOptions = {}): LawCheck => {
   const pullback = vjp(f, x)[1]
   return linearity('the pullback is linear in the cotangent', (c) => pullback(c as Y), c1, c2, alpha, beta, tolerances(options).roundoff)
 }
@@ -237,7 +237,7 @@ export const vjpLinearityCheck = <P extends Tree, Y extends Tree>(f: (x: P) => Y
  * console.assert(hvpSymmetryCheck((v: Tensor) => sum(mul(exp(v), v)), x, normalLike(x, 1), normalLike(x, 2)).ok)
  * @since 0.1.0
  */
-export const hvpSymmetryCheck = <P extends Tree>(f: (x: P) => Tensor, x: P, u: P, w: P, options: GradLawOptions = {}): LawCheck => {
+export const hvpSymmetryCheck = <P extends TreeLike<P>>(f: (x: P) => Tensor, x: P, u: P, w: P, options: GradLawOptions = {}): LawCheck => {
   const law = 'Hessian symmetry ⟨Hu, w⟩ = ⟨u, Hw⟩'
   const H = hvp(f)
   const hu = inner(flat64(law, H(x, u), 'H·u'), flat64(law, w, 'w'))
@@ -254,7 +254,7 @@ export const hvpSymmetryCheck = <P extends Tree>(f: (x: P) => Tensor, x: P, u: P
  * console.assert(jvpFiniteDifferenceLaw(log, x, normalLike(x, 1)))
  * @since 0.1.0
  */
-export const jvpFiniteDifferenceLaw = <P extends Tree>(f: (x: P) => Tree, x: P, t: P, options: GradLawOptions = {}): boolean => jvpFiniteDifferenceCheck(f, x, t, options).ok
+export const jvpFiniteDifferenceLaw = <P extends TreeLike<P>>(f: (x: P) => Tree, x: P, t: P, options: GradLawOptions = {}): boolean => jvpFiniteDifferenceCheck(f, x, t, options).ok
 
 /**
  * {@link vjpFiniteDifferenceCheck} as a predicate.
@@ -265,7 +265,7 @@ export const jvpFiniteDifferenceLaw = <P extends Tree>(f: (x: P) => Tree, x: P, 
  * console.assert(vjpFiniteDifferenceLaw(sqrt, x, normalLike(x, 1), normalLike(x, 2)))
  * @since 0.1.0
  */
-export const vjpFiniteDifferenceLaw = <P extends Tree, Y extends Tree>(f: (x: P) => Y, x: P, t: P, c: Y, options: GradLawOptions = {}): boolean => vjpFiniteDifferenceCheck(f, x, t, c, options).ok
+export const vjpFiniteDifferenceLaw = <P extends TreeLike<P>, Y extends TreeLike<Y>>(f: (x: P) => Y, x: P, t: P, c: Y, options: GradLawOptions = {}): boolean => vjpFiniteDifferenceCheck(f, x, t, c, options).ok
 
 /**
  * {@link adjointCheck} as a predicate.
@@ -276,7 +276,7 @@ export const vjpFiniteDifferenceLaw = <P extends Tree, Y extends Tree>(f: (x: P)
  * console.assert(adjointLaw(softmax, x, normalLike(x, 1), normalLike(x, 2)))
  * @since 0.1.0
  */
-export const adjointLaw = <P extends Tree, Y extends Tree>(f: (x: P) => Y, x: P, t: P, c: Y, options: GradLawOptions = {}): boolean => adjointCheck(f, x, t, c, options).ok
+export const adjointLaw = <P extends TreeLike<P>, Y extends TreeLike<Y>>(f: (x: P) => Y, x: P, t: P, c: Y, options: GradLawOptions = {}): boolean => adjointCheck(f, x, t, c, options).ok
 
 /**
  * {@link jvpLinearityCheck} as a predicate.
@@ -287,7 +287,7 @@ export const adjointLaw = <P extends Tree, Y extends Tree>(f: (x: P) => Y, x: P,
  * console.assert(jvpLinearityLaw(exp, x, normalLike(x, 1), normalLike(x, 2), 3, -0.5))
  * @since 0.1.0
  */
-export const jvpLinearityLaw = <P extends Tree>(f: (x: P) => Tree, x: P, t1: P, t2: P, alpha: number, beta: number, options: GradLawOptions = {}): boolean =>
+export const jvpLinearityLaw = <P extends TreeLike<P>>(f: (x: P) => Tree, x: P, t1: P, t2: P, alpha: number, beta: number, options: GradLawOptions = {}): boolean =>
   jvpLinearityCheck(f, x, t1, t2, alpha, beta, options).ok
 
 /**
@@ -299,7 +299,7 @@ export const jvpLinearityLaw = <P extends Tree>(f: (x: P) => Tree, x: P, t1: P, 
  * console.assert(vjpLinearityLaw(exp, x, normalLike(x, 1), normalLike(x, 2), 3, -0.5))
  * @since 0.1.0
  */
-export const vjpLinearityLaw = <P extends Tree, Y extends Tree>(f: (x: P) => Y, x: P, c1: Y, c2: Y, alpha: number, beta: number, options: GradLawOptions = {}): boolean =>
+export const vjpLinearityLaw = <P extends TreeLike<P>, Y extends TreeLike<Y>>(f: (x: P) => Y, x: P, c1: Y, c2: Y, alpha: number, beta: number, options: GradLawOptions = {}): boolean =>
   vjpLinearityCheck(f, x, c1, c2, alpha, beta, options).ok
 
 /**
@@ -311,7 +311,7 @@ export const vjpLinearityLaw = <P extends Tree, Y extends Tree>(f: (x: P) => Y, 
  * console.assert(hvpSymmetryLaw(logSumExp, x, normalLike(x, 1), normalLike(x, 2)))
  * @since 0.1.0
  */
-export const hvpSymmetryLaw = <P extends Tree>(f: (x: P) => Tensor, x: P, u: P, w: P, options: GradLawOptions = {}): boolean => hvpSymmetryCheck(f, x, u, w, options).ok
+export const hvpSymmetryLaw = <P extends TreeLike<P>>(f: (x: P) => Tensor, x: P, u: P, w: P, options: GradLawOptions = {}): boolean => hvpSymmetryCheck(f, x, u, w, options).ok
 
 /**
  * A constant to every transformation (comparisons, argmax, sign,
@@ -324,7 +324,7 @@ export const hvpSymmetryLaw = <P extends Tree>(f: (x: P) => Tensor, x: P, u: P, 
  * console.assert(zeroDerivativeLaw(sign, x, normalLike(x, 1), normalLike(x, 2)))
  * @since 0.1.0
  */
-export const zeroDerivativeLaw = <P extends Tree, Y extends Tree>(f: (x: P) => Y, x: P, t: P, c: Y): boolean => {
+export const zeroDerivativeLaw = <P extends TreeLike<P>, Y extends TreeLike<Y>>(f: (x: P) => Y, x: P, t: P, c: Y): boolean => {
   const zero = (tr: Tree) => flatten(tr).every(({ value }) => value.toTypedArray().every((v) => v === 0))
   return zero(jvp(f, x, t)[1]) && zero(vjp(f, x)[1](c))
 }
@@ -361,7 +361,7 @@ export interface GradsOptions extends GradLawOptions {
  * console.assert(checks.length === 9 && checks.every((c) => c.ok))
  * @since 0.1.0
  */
-export const checkGrads = <P extends Tree>(f: (x: P) => Tree, x: P, options: GradsOptions = {}): readonly LawCheck[] => {
+export const checkGrads = <P extends TreeLike<P>>(f: (x: P) => Tree, x: P, options: GradsOptions = {}): readonly LawCheck[] => {
   const { order = 2, modes = ['fwd', 'rev'], seed = 0 } = options
   const fwd = modes.includes('fwd')
   const rev = modes.includes('rev')
@@ -393,4 +393,4 @@ export const checkGrads = <P extends Tree>(f: (x: P) => Tree, x: P, options: Gra
  * console.assert(!gradsLaw((v: Tensor) => mul(v, stopGradient(v)), x)) // a wrong derivative fails
  * @since 0.1.0
  */
-export const gradsLaw = <P extends Tree>(f: (x: P) => Tree, x: P, options: GradsOptions = {}): boolean => checkGrads(f, x, options).every((c) => c.ok)
+export const gradsLaw = <P extends TreeLike<P>>(f: (x: P) => Tree, x: P, options: GradsOptions = {}): boolean => checkGrads(f, x, options).every((c) => c.ok)

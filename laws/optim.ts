@@ -13,7 +13,7 @@
 import fc from 'fast-check'
 import type { FloatDType } from '../src/core/dtype.js'
 import { Tensor, fromTypedArray } from '../src/core/tensor.js'
-import { type Tree, flatten, structureDifference } from '../src/tree/index.js'
+import { type Tree, type TreeLike, flatten, structureDifference } from '../src/tree/index.js'
 import { type GradientTransformation, applyUpdates, chain, identity, step } from '../src/optim/transform.js'
 import { type MomentumOptions, adam, addWeightDecay, momentum, scale, scaleByAdam, sgd, trace } from '../src/optim/optimizers.js'
 import { type Schedule, exponentialDecay, inverseTime, momentumRamp } from '../src/optim/schedule.js'
@@ -169,7 +169,7 @@ const rounder = (dtype: string): ((x: number) => number) => (dtype === 'float32'
  * console.assert(sgdStepLaw(0.1, { w: tensor([1, 2]), b: tensor([3], 'float64') }, { w: tensor([0.3, -7]), b: tensor([1e-3], 'float64') }))
  * @since 0.1.0
  */
-export const sgdStepLaw = <P extends Tree>(learningRate: number, params: P, grads: P): boolean => {
+export const sgdStepLaw = <P extends TreeLike<P>>(learningRate: number, params: P, grads: P): boolean => {
   const train = step(sgd(learningRate))
   const [next] = train(params, train.init(params), grads)
   const ps = flatten(params)

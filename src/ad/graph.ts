@@ -8,7 +8,7 @@ import type { DType } from '../core/dtype.js'
 import { fmtShape } from '../core/errors.js'
 import type { Shape } from '../core/shape.js'
 import type { Tensor } from '../core/tensor.js'
-import { type Tree, flatten } from '../tree/index.js'
+import { type TreeLike, flatten } from '../tree/index.js'
 import { vjp } from './transforms.js'
 import type { Node, VjpTracer } from './trace.js'
 import { tracerOf } from './trace.js'
@@ -47,7 +47,7 @@ export interface Graph {
  * @since 0.1.0
  */
 export const trace =
-  <P extends Tree = Tensor, R extends readonly unknown[] = []>(f: (args: P, ...rest: R) => Tree) =>
+  <P extends TreeLike<P> = Tensor, Y extends TreeLike<Y> = Tensor, R extends readonly unknown[] = []>(f: (args: P, ...rest: R) => Y) =>
   (args: P, ...rest: R): Graph => {
     let outs: readonly (Node | null)[] = []
     let outLabels: readonly string[] = []

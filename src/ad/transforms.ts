@@ -12,12 +12,12 @@
 import { isFloat } from '../core/dtype.js'
 import { TensorError, fmtShape } from '../core/errors.js'
 import { Tensor, ones, zeros } from '../core/tensor.js'
-import { type Tree, alignedLeaves, flatten, flattenAs, rebuild } from '../tree/index.js'
+import { type AnyTree, type TreeLike, alignedLeaves, flatten, flattenAs, rebuild } from '../tree/index.js'
 import { vjpRule } from './prim.js'
 import { add } from './ops/elementwise.js'
 import { type JvpTracer, MainTrace, type Node, type VjpTracer, checkRuleOutput, inputNode, traced, tracerOf } from './trace.js'
 
-const floatLeaves = (op: string, t: Tree, what: string): readonly Tensor[] =>
+const floatLeaves = (op: string, t: AnyTree, what: string): readonly Tensor[] =>
   flattenAs(op, t).map(({ path, value }) => {
     if (!isFloat(value.dtype)) throw new TensorError(op, `${what}${path === '' ? '' : ` at ${path}`} has dtype ${value.dtype}; only float32 and float64 tensors are differentiable`)
     return value
@@ -86,10 +86,10 @@ const backward = (outs: readonly (Node | null)[], cts: readonly Tensor[], ins: r
  * console.assert(pullback(tensor([1, 1, 1])).toTypedArray().join() === '2,4,6')
  * @since 0.1.0
  */
-export const vjp = <P extends Tree, Y extends Tree>(f: (primals: P) => Y, primals: P): readonly [Y, (cotangent: Y) => P] => vjpAs('vjp', f, primals)
+export const vjp = <P extends TreeLike<P>, Y extends TreeLike<Y>>(f: (primals: P) => Y, primals: P): readonly [Y, (cotangent: Y) => P] => vjpAs('vjp', f, primals)
 
 /** `vjp`, with errors named after the transform the user called (`grad` is built on it). */
-const vjpAs = <P extends Tree, Y extends Tree>(op: string, f: (primals: P) => Y, primals: P): readonly [Y, (cotangent: Y) => P] => {
+const vjpAs = <P extends TreeLike<P>, Y extends TreeLike<Y>>(op: string, f: (primals: P) => Y, primals: P): readonly [Y, (cotangent: Y) => P] => {
   const xs = floatLeaves(op, primals, 'input')
   const main = new MainTrace('vjp')
   const ins = xs.map((x) => inputNode(main, x))
@@ -123,7 +123,7 @@ const scalarOutput = (op: string, y: unknown): Tensor => {
  * @since 0.1.0
  */
 export const valueAndGrad =
-  <P extends Tree = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor) =>
+  <P extends TreeLike<P> = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor) =>
   (params: P, ...rest: R): readonly [Tensor, P] => {
     const [y, pullback] = vjpAs('grad', (p: P) => scalarOutput('grad', f(p, ...rest)), params)
     return [y, pullback(ones([], y.dtype))]
@@ -140,7 +140,7 @@ export const valueAndGrad =
  * @since 0.1.0
  */
 export const grad =
-  <P extends Tree = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor) =>
+  <P extends TreeLike<P> = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor) =>
   (params: P, ...rest: R): P =>
     valueAndGrad(f)(params, ...rest)[1]
 
@@ -153,7 +153,7 @@ export const grad =
  * console.assert(y.toTypedArray().join() === '1,4' && dy.toTypedArray().join() === '2,0')
  * @since 0.1.0
  */
-export const jvp = <P extends Tree, Y extends Tree>(f: (primals: P) => Y, primals: P, tangents: P): readonly [Y, Y] => {
+export const jvp = <P extends TreeLike<P>, Y extends TreeLike<Y>>(f: (primals: P) => Y, primals: P, tangents: P): readonly [Y, Y] => {
   const xs = floatLeaves('jvp', primals, 'input')
   const ts = alignedLeaves('jvp', ['primal', 'tangent'], [primals, tangents])[1]!
   const main = new MainTrace('jvp')
@@ -175,6 +175,6 @@ export const jvp = <P extends Tree, Y extends Tree>(f: (primals: P) => Y, primal
  * @since 0.1.0
  */
 export const hvp =
-  <P extends Tree = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor) =>
+  <P extends TreeLike<P> = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor) =>
   (params: P, v: P, ...rest: R): P =>
     jvp((p: P) => grad(f)(p, ...rest), params, v)[1]

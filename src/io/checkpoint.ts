@@ -15,7 +15,7 @@ import { TensorError } from '../core/errors.js'
 import type { Tensor } from '../core/tensor.js'
 import { stateKind, tagState } from '../optim/transform.js'
 import { type Key, wrapKeyData } from '../random/key.js'
-import { type Leaf, type Tree, flatten } from '../tree/index.js'
+import { type Leaf, type Tree, type TreeLike, flatten } from '../tree/index.js'
 import { type NonNegativeInt, NonNegativeInt as NonNegativeIntCodec } from './brands.js'
 import { KeyWords, TrainingConfig } from './config.js'
 import { DecodeError, type Issue, decodeWith, fail, hasOwn, isPlainRecord, setOwn, show, under } from './errors.js'
@@ -64,7 +64,7 @@ export interface CheckpointDecodeOptions<S = undefined> extends DecodeOptions {
 }
 
 /** A decoded checkpoint: the parameters, what was saved with them, and any other metadata. @since 0.1.0 */
-export interface Checkpoint<T extends Tree, S = undefined> {
+export interface Checkpoint<T extends TreeLike<T>, S = undefined> {
   readonly params: T
   /** The saved optimizer state, restored against `options.optState`; undefined when none was asked for. */
   readonly optState: S
@@ -187,7 +187,7 @@ const checked = <A, O>(what: string, codec: t.Type<A, O>, a: A): string => {
  * console.assert(r._tag === 'Right' && r.right.key !== undefined && random.keyEq.equals(r.right.key, random.key(42)))
  * @since 0.1.0
  */
-export const encodeCheckpoint = (params: Tree, contents: CheckpointContents = {}): Uint8Array => {
+export const encodeCheckpoint = <T extends TreeLike<T>>(params: T, contents: CheckpointContents = {}): Uint8Array => {
   const op = 'io.encodeCheckpoint'
   const metadata: Record<string, string> = {}
   for (const [k, v] of Object.entries(contents.metadata ?? {})) {
@@ -266,7 +266,7 @@ const restoreState = (
  * console.assert(p._tag === 'Right' && p.right.params.w.toTypedArray()[1] === 2)
  * @since 0.1.0
  */
-export const decodeCheckpoint = <T extends Tree, S = undefined>(like: T, bytes: Uint8Array, options: CheckpointDecodeOptions<S> = {}): E.Either<DecodeError, Checkpoint<T, S>> => {
+export const decodeCheckpoint = <T extends TreeLike<T>, S = undefined>(like: T, bytes: Uint8Array, options: CheckpointDecodeOptions<S> = {}): E.Either<DecodeError, Checkpoint<T, S>> => {
   const op = 'io.decodeCheckpoint'
   // A malformed `like` or template is a programmer error: thrown before reading.
   const matchParams = matchTree(op, like)

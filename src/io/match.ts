@@ -10,7 +10,7 @@ import * as E from 'fp-ts/lib/Either.js'
 import { TensorError, fmtShape } from '../core/errors.js'
 import { shapeEq } from '../core/shape.js'
 import type { Tensor } from '../core/tensor.js'
-import { type Tree, flatten, unflatten } from '../tree/index.js'
+import { type TreeLike, flatten, unflatten } from '../tree/index.js'
 import { DecodeError, type Issue, hasOwn, joinPath } from './errors.js'
 
 /**
@@ -19,7 +19,7 @@ import { DecodeError, type Issue, hasOwn, joinPath } from './errors.js'
  * matcher: it builds a tree of the structure of `like` from tensors by
  * name, checking names, dtypes and shapes. @internal
  */
-export const matchTree = <T extends Tree>(op: string, like: T): ((tensors: Readonly<Record<string, Tensor>>) => E.Either<DecodeError, T>) => {
+export const matchTree = <T extends TreeLike<T>>(op: string, like: T): ((tensors: Readonly<Record<string, Tensor>>) => E.Either<DecodeError, T>) => {
   const expected = flatten(like)
   const names = new Set<string>()
   for (const { path } of expected) {

@@ -17,7 +17,7 @@ import type { DType, TypedArray } from '../core/dtype.js'
 import { TensorError, fmtShape } from '../core/errors.js'
 import { type Shape as CoreShape, sizeOf } from '../core/shape.js'
 import { type Tensor, wrap } from '../core/tensor.js'
-import { type Leaf, type Tree, flatten } from '../tree/index.js'
+import { type Leaf, type TreeLike, flatten } from '../tree/index.js'
 import { NonNegativeInt } from './brands.js'
 import { compareCodePoints, findDuplicateKey, hostIsLittleEndian, swapInPlace } from './bytes.js'
 import { crc32c, crcHex } from './crc32c.js'
@@ -325,7 +325,7 @@ export const decode = (bytes: Uint8Array, options: DecodeOptions = {}): E.Either
  * console.assert(r._tag === 'Right' && Object.keys(r.right.tensors).join() === 'layers.0.w')
  * @since 0.1.0
  */
-export const encode = (tensors: Tree, metadata: Readonly<Record<string, string>> = {}): Uint8Array => {
+export const encode = <T extends TreeLike<T>>(tensors: T, metadata: Readonly<Record<string, string>> = {}): Uint8Array => {
   const op = 'io.safetensors.encode'
   if (hasOwn(metadata, CHECKSUM)) throw new TensorError(op, `metadata key "${CHECKSUM}" is reserved for the checksum io.encodeCheckpoint writes`)
   return encodeLeaves(op, flatten(tensors), metadata, false)
@@ -396,7 +396,7 @@ export const encodeLeaves = (op: string, leaves: readonly Leaf[], metadata: Read
  * console.assert(bad._tag === 'Left' && bad.left.message === 'w.shape[1]: expected 3, got 2')
  * @since 0.1.0
  */
-export const decodeTree = <T extends Tree>(like: T, bytes: Uint8Array, options: DecodeOptions = {}): E.Either<DecodeError, T> => {
+export const decodeTree = <T extends TreeLike<T>>(like: T, bytes: Uint8Array, options: DecodeOptions = {}): E.Either<DecodeError, T> => {
   const match = matchTree('io.safetensors.decodeTree', like) // a malformed `like` is a programmer error: thrown before reading
   const file = decode(bytes, options)
   return E.isLeft(file) ? file : match(file.right.tensors)

@@ -12,7 +12,7 @@ import { normAxes } from '../core/shape.js'
 import type { Tensor } from '../core/tensor.js'
 import { div, lessEqual, mul, where } from '../ad/ops/elementwise.js'
 import { norm } from '../ad/ops/composite.js'
-import { type Tree, mapWhere } from '../tree/index.js'
+import { type TreeLike, mapWhere } from '../tree/index.js'
 
 /**
  * A map onto a constraint set: `p ↦` the nearest point of the set. Why: a
@@ -71,7 +71,7 @@ export type LeafSelector = RegExp | ((path: string, leaf: Tensor) => boolean)
  */
 export const onLeaves =
   (select: LeafSelector, project: Projection<Tensor>) =>
-  <T extends Tree>(params: T): T =>
+  <T extends TreeLike<T>>(params: T): T =>
     mapWhere(select, (leaf) => project(leaf))(params)
 
 /**

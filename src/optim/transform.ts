@@ -11,7 +11,7 @@
 import { TensorError } from '../core/errors.js'
 import type { Tensor } from '../core/tensor.js'
 import { add } from '../ad/ops/elementwise.js'
-import { type Tree, alignedLeaves, rebuild } from '../tree/index.js'
+import { type Tree, type TreeLike, alignedLeaves, rebuild } from '../tree/index.js'
 import type { Projection } from './projection.js'
 
 /**
@@ -30,9 +30,9 @@ import type { Projection } from './projection.js'
  */
 export interface GradientTransformation<S> {
   /** The state before the first step. */
-  init(params: Tree): S
+  init<P extends TreeLike<P>>(params: P): S
   /** The updates for `grads` and the next state; `state` itself is left as it was. */
-  update<P extends Tree>(grads: P, state: S, params: P): readonly [P, S]
+  update<P extends TreeLike<P>>(grads: P, state: S, params: P): readonly [P, S]
 }
 
 /**
@@ -175,7 +175,7 @@ export const zipLeaves = (op: string, names: readonly string[], trees: readonly 
  * console.assert(p.w.toTypedArray().join() === '1.5,1')
  * @since 0.1.0
  */
-export const applyUpdates = <P extends Tree>(params: P, updates: P): P =>
+export const applyUpdates = <P extends TreeLike<P>>(params: P, updates: P): P =>
   zipLeaves('optim.applyUpdates', ['params', 'updates'], [params, updates], ([p, u]) => add(p!, u!)) as P
 
 /**

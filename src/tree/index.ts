@@ -18,8 +18,30 @@ import { TensorError, fmtShape } from '../core/errors.js'
 import { shapeEq } from '../core/shape.js'
 import { Tensor } from '../core/tensor.js'
 
-/** A tensor, or an array or record of trees. @since 0.1.0 */
+/** A tensor, or an array or record of trees. Functions that take trees are generic over {@link TreeLike}, so interfaces work as parameter types too. @since 0.1.0 */
 export type Tree = Tensor | readonly Tree[] | { readonly [key: string]: Tree }
+
+/**
+ * `P` checked to be a tree: the constraint of every function that takes one
+ * (`grad`, `vjp`, `tree.map`, `optim.applyUpdates`, …). Unlike {@link Tree}
+ * it also admits interfaces: TypeScript gives an `interface Params { w:
+ * Tensor; b: Tensor }` no index signature, so it is not a `Tree`, but it is a
+ * `TreeLike<Params>` because each of its properties is a tree. A property
+ * that is not (a number, a function) makes the call a type error that names it.
+ * @example
+ * import { grad, mul, sum, tensor, type Tensor, type tree } from 'grad-ts'
+ * interface Params { w: Tensor; b: Tensor }
+ * const loss = (p: Params) => sum(mul(p.w, p.b))
+ * const g: Params = grad(loss)({ w: tensor([1, 2]), b: tensor([3, 4]) })
+ * const ok: tree.TreeLike<Params> = g
+ * console.assert(g.w.toTypedArray().join() === '3,4' && ok === g)
+ * @since 0.2.0
+ */
+export type TreeLike<P> = Tree | { readonly [K in keyof P]: TreeChild<P[K]> }
+/** Any value a tree function accepts (checked at run time): what `TreeLike<P>` admits for some `P`. @internal */
+export type AnyTree = object
+
+type TreeChild<V> = V extends Tree ? V : V extends (...args: never[]) => unknown ? never : V extends object ? TreeLike<V> : never
 
 /** A tree of the same structure as `T` whose leaves are `L`. @since 0.1.0 */
 export type MapLeaves<T, L> = T extends Tensor
@@ -59,10 +81,10 @@ const visit = (t: unknown, path: string, out: Leaf[], op: string): void => {
  * console.assert(leaves.map((l) => l.path).join() === 'layers.0.w,layers.0.b')
  * @since 0.1.0
  */
-export const flatten = (t: Tree): readonly Leaf[] => flattenAs('tree.flatten', t)
+export const flatten = <T extends TreeLike<T>>(t: T): readonly Leaf[] => flattenAs('tree.flatten', t)
 
 /** `flatten`, with a malformed tree reported under the name of the function the user called (`grad`, `vjp`, …). @internal */
-export const flattenAs = (op: string, t: Tree): readonly Leaf[] => {
+export const flattenAs = (op: string, t: AnyTree): readonly Leaf[] => {
   const out: Leaf[] = []
   visit(t, '', out, op)
   return out
@@ -76,7 +98,7 @@ export const flattenAs = (op: string, t: Tree): readonly Leaf[] => {
  * console.assert(tree.leaves([ones([1]), { a: ones([2]) }]).length === 2)
  * @since 0.1.0
  */
-export const leaves = (t: Tree): readonly Tensor[] => flatten(t).map((l) => l.value)
+export const leaves = <T extends TreeLike<T>>(t: T): readonly Tensor[] => flatten(t).map((l) => l.value)
 
 /**
  * Rebuilds a tree of the structure of `like` from leaves in flatten order.
@@ -89,10 +111,10 @@ export const leaves = (t: Tree): readonly Tensor[] => flatten(t).map((l) => l.va
  * console.assert(t.w.size === 2 && t.b.size === 1)
  * @since 0.1.0
  */
-export const unflatten = <T extends Tree, L = Tensor>(like: T, values: readonly L[]): MapLeaves<T, L> => rebuild(like, values) as MapLeaves<T, L>
+export const unflatten = <T extends TreeLike<T>, L = Tensor>(like: T, values: readonly L[]): MapLeaves<T, L> => rebuild(like, values) as MapLeaves<T, L>
 
 /** `unflatten` without the type-level mapping, for generic callers. @internal */
-export const rebuild = (like: Tree, values: readonly unknown[]): unknown => {
+export const rebuild = (like: AnyTree, values: readonly unknown[]): unknown => {
   let i = 0
   const build = (t: unknown, path: string): unknown => {
     if (t instanceof Tensor) {
@@ -124,7 +146,7 @@ export const rebuild = (like: Tree, values: readonly unknown[]): unknown => {
  */
 export const map =
   (f: (leaf: Tensor, path: string) => Tensor) =>
-  <T extends Tree>(t: T): T =>
+  <T extends TreeLike<T>>(t: T): T =>
     rebuild(t, flatten(t).map((l) => f(l.value, l.path))) as T
 
 /**
@@ -166,7 +188,7 @@ const kindOf = (t: unknown): string => (t instanceof Tensor ? 'tensor' : Array.i
  * The one structure check of grad-ts: `zipWith` and the optimizers use it.
  * @internal
  */
-export const structureDifference = (a: Tree, b: Tree): StructureDifference | undefined => {
+export const structureDifference = (a: AnyTree, b: AnyTree): StructureDifference | undefined => {
   const go = (x: unknown, y: unknown, path: string): StructureDifference | undefined => {
     const kind = kindOf(x)
     const here = { path, first: describe(x), second: describe(y) }
@@ -203,7 +225,7 @@ export const structureDifference = (a: Tree, b: Tree): StructureDifference | und
  * op, the path and both sides, with the trees called `names`.
  * @internal
  */
-export const alignedLeaves = (op: string, names: readonly string[], trees: readonly Tree[]): readonly (readonly Leaf[])[] => {
+export const alignedLeaves = (op: string, names: readonly string[], trees: readonly AnyTree[]): readonly (readonly Leaf[])[] => {
   const flat = trees.map((t) => flattenAs(op, t))
   const first = flat[0]!
   flat.slice(1).forEach((ls, k) => {
@@ -236,7 +258,7 @@ export const alignedLeaves = (op: string, names: readonly string[], trees: reado
  */
 export const zipWith =
   (f: (a: Tensor, b: Tensor, path: string) => Tensor) =>
-  <T extends Tree>(a: T, b: T): T => {
+  <T extends TreeLike<T>>(a: T, b: T): T => {
     const la = flatten(a)
     const lb = flatten(b)
     const d = structureDifference(a, b)
@@ -253,7 +275,7 @@ export const zipWith =
  * console.assert(tree.count(p) === 2 && tree.count(p, 'elements') === 16)
  * @since 0.1.0
  */
-export const count = (t: Tree, what: 'leaves' | 'elements' = 'leaves'): number =>
+export const count = <T extends TreeLike<T>>(t: T, what: 'leaves' | 'elements' = 'leaves'): number =>
   what === 'leaves' ? flatten(t).length : flatten(t).reduce((n, l) => n + l.value.size, 0)
 
 /**
@@ -266,7 +288,7 @@ export const count = (t: Tree, what: 'leaves' | 'elements' = 'leaves'): number =
  */
 export const get =
   (path: string) =>
-  (t: Tree): Tensor | undefined =>
+  <T extends TreeLike<T>>(t: T): Tensor | undefined =>
     flatten(t).find((l) => l.path === path)?.value
 
 /**

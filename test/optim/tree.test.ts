@@ -1,7 +1,39 @@
 /** The parameter-tree behaviour the optimizers rely on (src/tree). */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { tensor, type Tensor, type Tree, tree, add, optim } from 'grad-ts'
+import { tensor, type Tensor, type Tree, tree, add, grad, io, jvp, mul, optim, sum, vjp } from 'grad-ts'
+
+describe('parameter trees: interfaces are trees too', () => {
+  interface Layer { w: Tensor; b: Tensor }
+  interface Model { layers: readonly Layer[]; scale: Tensor }
+  const model: Model = { layers: [{ w: tensor([1, 2]), b: tensor([3, 4]) }], scale: tensor(2) }
+
+  it('grad, vjp, jvp, tree.map, applyUpdates, optimizers and checkpoints accept an interface and return it', () => {
+    const loss = (m: Model) => sum(mul(mul(m.layers[0]!.w, m.layers[0]!.b), m.scale))
+    const g: Model = grad(loss)(model)
+    expect(Array.from(g.layers[0]!.w.toTypedArray())).toEqual([6, 8])
+    const [, pullback] = vjp(loss, model)
+    const back: Model = pullback(tensor(1))
+    expect(back.scale.item()).toBe(11)
+    const [, dy] = jvp(loss, model, g)
+    expect(dy.item()).toBeGreaterThan(0)
+    const mapped: Model = tree.map((x) => add(x, 1))(model)
+    expect(mapped.scale.item()).toBe(3)
+    const tx = optim.sgd(0.5)
+    const [updates] = tx.update(g, tx.init(model), model)
+    const next: Model = optim.applyUpdates(model, updates)
+    expect(next.scale.item()).toBe(2 - 0.5 * 11)
+    const restored = io.decodeCheckpoint(model, io.encodeCheckpoint(model))
+    expect(restored._tag).toBe('Right')
+  })
+
+  it('a property that is not a tree is a type error, and a TensorError at run time', () => {
+    interface Bad { w: Tensor; n: number }
+    const bad: Bad = { w: tensor([1]), n: 1 }
+    // @ts-expect-error n is a number, not a tree
+    expect(() => grad((b: Bad) => sum(b.w))(bad)).toThrow('grad: n is not a tensor, array or plain record (got 1)')
+  })
+})
 
 describe('parameter trees: records', () => {
   it('accept prototype-less records (Object.create(null), fc.record) and rebuild object literals', () => {
