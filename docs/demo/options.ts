@@ -16,8 +16,16 @@ export interface Options {
 }
 
 export const DEFAULTS: Options = { seed: 0, epochs: 40, hidden: 256, trainSize: 8000, out: 'demo-out', quick: false }
-/** `--quick`: a small run (under a minute) with the same code path; used by the test suite. */
-export const QUICK: Partial<Options> = { epochs: 2, hidden: 64, trainSize: 1000 }
+/**
+ * `--quick`: a small run (under a minute) with the same code path; used by the
+ * test suite. Small, but long enough for dropout to work: dropout needs many
+ * more steps than a plain net, so few images and many epochs beat the reverse.
+ * Measured test errors (plain / dropout / dropout + max-norm, seeds 0–4):
+ * 11.85 / 11.55 / 11.55, 11.95 / 10.75 / 10.75, 11.20 / 10.75 / 10.75,
+ * 12.00 / 11.50 / 11.50, 12.05 / 11.30 / 11.30 %. The earlier 2 epochs of 64
+ * units (40 steps) left the dropout nets at 64.65 % against the plain net's 25.65 %.
+ */
+export const QUICK: Partial<Options> = { epochs: 30, hidden: 128, trainSize: 1000 }
 
 export const USAGE = `usage: npm run demo -- [options]
 

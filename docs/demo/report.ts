@@ -17,7 +17,7 @@ export const writeReport = (r: Results): string => {
   const lines = [
     '# grad-ts demo: dropout on MNIST digits',
     '',
-    `Three 784-${o.hidden}-${o.hidden}-10 ReLU networks, ${o.epochs} epochs, ${r.data.train} training and ${r.data.test} test digits (${r.data.source}), seed ${o.seed}${o.quick ? ' — a **--quick** run, too small to show the paper\'s effects' : ''}.`,
+    `Three 784-${o.hidden}-${o.hidden}-10 ReLU networks, ${o.epochs} epochs, ${r.data.train} training and ${r.data.test} test digits (${r.data.source}), seed ${o.seed}${o.quick ? ' — a **--quick** run: small, so differences of a few tenths of a percent are noise; the default run measures more carefully' : ''}.`,
     '',
     '## Test error',
     '',

@@ -1,11 +1,17 @@
 /**
  * The live page in a real browser: the built site (docs/.vitepress/dist,
  * built by `npm test` before vitest, or here if it is missing) is served on
- * localhost by a tiny static server, and Debian's Chromium opens it through
+ * localhost by a tiny static server, and headless Chromium opens it through
  * playwright-core. The page must train (the loss falls), print no console
  * error, draw the same dropout masks for a key as Node computes, and compare
- * weight scaling with Monte-Carlo averaging. A screenshot goes to
- * test-output/browser/.
+ * weight scaling with Monte-Carlo averaging. The API reference pages must
+ * load with no failed request either, their favicon included. A screenshot
+ * goes to test-output/browser/.
+ *
+ * The browser comes from npm: the devDependency @sparticuz/chromium ships a
+ * packed headless Chromium, unpacked into the temp folder on first use (no
+ * apt, no download). To use another Chromium instead, set GRAD_TS_CHROMIUM to
+ * its executable, e.g. `GRAD_TS_CHROMIUM=/usr/bin/chromium npm test`.
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs'
@@ -13,6 +19,7 @@ import { type Server, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import sparticuz from '@sparticuz/chromium'
 import { type Browser, type Page, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Tensor, nn, random } from '../../src/index.js'
@@ -20,7 +27,14 @@ import { type Tensor, nn, random } from '../../src/index.js'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const dist = join(root, 'docs/.vitepress/dist')
 const shots = join(root, 'test-output/browser')
-const executablePath = ['/usr/bin/chromium', '/usr/lib/chromium/chromium'].find((p) => existsSync(p))
+
+/** GRAD_TS_CHROMIUM when it is set, else the Chromium packed in @sparticuz/chromium (unpacked on first use). */
+const chromiumExecutable = async (): Promise<string> => {
+  const chosen = process.env['GRAD_TS_CHROMIUM']
+  if (chosen === undefined || chosen === '') return sparticuz.executablePath()
+  if (!existsSync(chosen)) throw new Error(`GRAD_TS_CHROMIUM is ${chosen}, which does not exist`)
+  return chosen
+}
 
 const types: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
@@ -51,8 +65,8 @@ const serve = (dir: string): Promise<Server> =>
 const filesUnder = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)]))
 
-let server: Server
-let browser: Browser
+let server: Server | undefined
+let browser: Browser | undefined
 let page: Page
 let base: string
 const problems: string[] = []
@@ -61,12 +75,13 @@ beforeAll(async () => {
   if (!existsSync(join(dist, 'live.html')) || !existsSync(join(dist, 'data/mnist-digits.bin'))) {
     execFileSync('npm', ['run', 'docs:build'], { cwd: root, stdio: 'inherit' })
   }
-  if (executablePath === undefined) throw new Error('Chromium is not installed: apt-get install -y chromium (.ci/run does this)')
+  const executablePath = await chromiumExecutable()
   server = await serve(dist)
   base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`
   browser = await chromium.launch({
     executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
   })
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()}`) })
@@ -76,8 +91,10 @@ beforeAll(async () => {
 }, 180_000)
 
 afterAll(async () => {
-  await browser.close()
-  await new Promise((resolve) => server.close(resolve))
+  // Either is missing when beforeAll failed; its error is the one to read.
+  await browser?.close()
+  const s = server
+  if (s !== undefined) await new Promise((resolve) => s.close(resolve))
 })
 
 /** The masks that `nn.mlp` draws in Train mode from the key with these words, computed in Node. */
@@ -160,4 +177,18 @@ describe('the live page in Chromium', () => {
     await page.screenshot({ path: join(shots, 'live.png'), fullPage: true })
     expect(problems).toEqual([])
   }, 90_000)
+})
+
+describe('the API reference in Chromium', () => {
+  // A page without an icon link makes a browser ask for /favicon.ico, which the site does not have.
+  it.each(['api/index.html', 'api/classes/grad-ts.Tensor.html'])('%s loads, its favicon included, with no failed request', async (path) => {
+    await page.goto(`${base}/${path}`)
+    await page.locator('.tsd-page-title').waitFor()
+    const icons = await page.locator('link[rel~="icon"]').evaluateAll((ls) => ls.map((l) => (l as HTMLLinkElement).href))
+    expect(icons).toHaveLength(1)
+    const icon = await page.request.get(icons[0]!)
+    expect(icon.status()).toBe(200)
+    expect(icon.headers()['content-type']).toBe('image/svg+xml')
+    expect(problems).toEqual([])
+  }, 30_000)
 })

@@ -1,8 +1,9 @@
 /**
  * The main job, end to end: `npm run demo -- --quick` in a child process, then
  * its outputs checked — files exist, the JSON decodes with the demo's codec,
- * errors are fractions, the checkpoints load back bit-exactly and reproduce
- * the reported test errors. Bad options write nothing.
+ * errors are fractions, dropout is not worse than the plain net, the
+ * checkpoints load back bit-exactly and reproduce the reported test errors.
+ * Bad options write nothing.
  */
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
@@ -56,6 +57,13 @@ describe('npm run demo -- --quick', () => {
     }
     expect(r.monteCarlo.points.map((p) => p.k)).toEqual([1, 2, 5, 10, 20, 50, 100])
     expect(r.sparsity.length).toBe(6)
+  })
+  it('shows dropout working: neither dropout net is worse than the plain net by more than noise', () => {
+    const [plain, dropout, maxNorm] = results().runs.map((x) => x.testError)
+    // At about 11 % error on 2,000 test digits one standard error is 0.7 points; allow one point.
+    expect(dropout!).toBeLessThan(plain! + 0.01)
+    expect(maxNorm!).toBeLessThan(plain! + 0.01)
+    expect(plain!).toBeLessThan(0.2)
   })
   it('saves checkpoints that load back bit-exactly and reproduce the reported test errors', () => {
     const r = results()
