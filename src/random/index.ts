@@ -17,6 +17,8 @@ export { type Key, isKey, key, keyData, wrapKeyData, keyEq, split, foldIn, clone
 export { type UniformOptions, bits, uniform, normal, bernoulli, permutation } from './sample.js'
 export {
   type Random,
+  type Results,
+  type NonEmpty,
   URI,
   of,
   map,

@@ -452,9 +452,10 @@ export const traverseArray =
 
 const identity = <A>(r: Random<A>): Random<A> => r
 
-/** The results of a tuple or record of programs (as fp-ts types `sequenceT` and `sequenceS`). */
-type Results<T> = { [K in keyof T]: [T[K]] extends [Random<infer A>] ? A : never }
-type NonEmpty<R> = keyof R extends never ? never : R
+/** The results of a tuple or record of programs, as fp-ts types `sequenceT` and `sequenceS`. @since 0.2.0 */
+export type Results<T> = { [K in keyof T]: [T[K]] extends [Random<infer A>] ? A : never }
+/** `R` if it has at least one key (`sequenceS` of an empty record is a type error, as in fp-ts). @since 0.2.0 */
+export type NonEmpty<R> = keyof R extends never ? never : R
 
 /**
  * Draws several values into a tuple, left to right. Equal to fp-ts's

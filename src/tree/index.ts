@@ -37,11 +37,12 @@ export type Tree = Tensor | readonly Tree[] | { readonly [key: string]: Tree }
  * console.assert(g.w.toTypedArray().join() === '3,4' && ok === g)
  * @since 0.2.0
  */
-export type TreeLike<P> = Tree | { readonly [K in keyof P]: TreeChild<P[K]> }
+export type TreeLike<P> = Tree | {
+  readonly [K in keyof P]: P[K] extends Tree ? P[K] : P[K] extends (...args: never[]) => unknown ? never : P[K] extends object ? TreeLike<P[K]> : never
+}
 /** Any value a tree function accepts (checked at run time): what `TreeLike<P>` admits for some `P`. @internal */
 export type AnyTree = object
 
-type TreeChild<V> = V extends Tree ? V : V extends (...args: never[]) => unknown ? never : V extends object ? TreeLike<V> : never
 
 /** A tree of the same structure as `T` whose leaves are `L`. @since 0.1.0 */
 export type MapLeaves<T, L> = T extends Tensor
