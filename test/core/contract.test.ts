@@ -203,3 +203,20 @@ describe("forward-mode rules broadcast to their op's output", () => {
     expect(Array.from(hvp(f)(tensor([1, -1]), tensor([1, 1])).toTypedArray())).toEqual([6, 0])
   })
 })
+
+describe('integers meet float functions exactly (found by the op-graph fuzzer)', () => {
+  it('mean of int32 sums exactly, then rounds once to float32', () => {
+    const big = tensor([[-2147483648, 2147483647], [0, -2147483648], [2147483647, 0], [-2147483648, 2147483647]], 'int32')
+    expect(mean(big).item()).toBe(-0.375)
+    expect(mean(tensor([2147483647, 2147483647], 'int32')).item()).toBe(Math.fround(2147483647))
+  })
+
+  it('softmaxCrossEntropy of int32 logits computes in float32 (no int32 overflow)', () => {
+    expect(softmaxCrossEntropy(tensor([[2147483647, -3]], 'int32'), tensor([1], 'int32')).item()).toBe(Math.fround(2147483650))
+  })
+
+  it('int32 products wrap exactly, as Math.imul', () => {
+    expect(mul(tensor([123456789], 'int32'), 987654321).item()).toBe(Math.imul(123456789, 987654321))
+  })
+})
+

@@ -3,10 +3,11 @@
  * their own and are differentiable to every order for free.
  */
 import { TensorError, fmtShape } from '../../core/errors.js'
-import { normAxis } from '../../core/shape.js'
-import { type Tensor, arange, tensorArg } from '../../core/tensor.js'
+import { broadcastShapes, checkSize, normAxis } from '../../core/shape.js'
+import { type Tensor, arange, tensorArg, zeros } from '../../core/tensor.js'
 import { describe } from '../../core/check.js'
-import { type TensorLike, abs, add, cast, div, equal, exp, log, maximum, minimum, mul, neg, sqrt, stopGradient, sub, where } from './elementwise.js'
+import { isFloat, promote } from '../../core/dtype.js'
+import { type TensorLike, abs, add, asTensor, coerce2, cast, div, equal, exp, log, maximum, minimum, mul, neg, sqrt, stopGradient, sub, where } from './elementwise.js'
 import { expandDims, reshape } from './shape.js'
 import { type ReduceOptions, axesOf, max, sum } from './reduce.js'
 
@@ -20,7 +21,10 @@ import { type ReduceOptions, axesOf, max, sum } from './reduce.js'
 export const mean = (x: Tensor, options: ReduceOptions = {}): Tensor => {
   const { axes } = axesOf('mean', x, options)
   const n = axes.reduce((k, a) => k * x.shape[a]!, 1)
-  return div(sum(x, options), n)
+  if (isFloat(x.dtype)) return div(sum(x, options), n)
+  // Integers average to float32, as in jnp.mean, but summed in float64 (exact for int32): an int32 sum
+  // would wrap, and rounding each element to float32 first would lose their low bits.
+  return cast(div(sum(cast(x, 'float64'), options), n), 'float32')
 }
 
 /**
@@ -42,14 +46,22 @@ export const square = (x: Tensor): Tensor => mul(tensorArg('square', 'x', x), x)
  */
 export const logSumExp = (x: Tensor, axis = -1, keepdims = false): Tensor => logSumExpAs('logSumExp', x, axis, keepdims)
 
-const logSumExpAs = (op: string, x: Tensor, axis: number, keepdims: boolean): Tensor => {
-  const a = normAxis(op, axis, tensorArg(op, 'x', x).rank)
+const logSumExpAs = (op: string, x0: Tensor, axis: number, keepdims: boolean): Tensor => {
+  const a = normAxis(op, axis, tensorArg(op, 'x', x0).rank)
+  const x = asFloat(x0)
+  // An empty axis sums nothing: log 0 = −∞, with no maximum to subtract (as JAX's logsumexp).
+  if (x.shape[a] === 0) {
+    const out = log(sum(exp(x), { axis: a, keepdims: true }))
+    return keepdims ? out : reshape(out, x.shape.filter((_, i) => i !== a))
+  }
   const m = stopGradient(max(x, { axis: a, keepdims: true }))
   // Rows whose maximum is ±∞ shift by 0 instead, so exp(x − m) is never ∞ − ∞.
   const shift = where(isFiniteT(m), m, 0)
   const out = add(log(sum(exp(sub(x, shift)), { axis: a, keepdims: true })), shift)
   return keepdims ? out : reshape(out, x.shape.filter((_, i) => i !== a))
 }
+/** Integer and bool tensors as float32 (the float functions compute in floats, as in jax.nn). */
+const asFloat = (x: Tensor): Tensor => (isFloat(x.dtype) ? x : cast(x, 'float32'))
 const isFiniteT = (x: Tensor): Tensor => equal(sub(x, x), 0)
 
 /**
@@ -61,7 +73,7 @@ const isFiniteT = (x: Tensor): Tensor => equal(sub(x, x), 0)
  * @since 0.1.0
  */
 export const logSoftmax = (x: Tensor, axis = -1): Tensor => logSoftmaxAs('logSoftmax', x, axis)
-const logSoftmaxAs = (op: string, x: Tensor, axis: number): Tensor => sub(x, logSumExpAs(op, x, axis, true))
+const logSoftmaxAs = (op: string, x: Tensor, axis: number): Tensor => sub(asFloat(x), logSumExpAs(op, x, axis, true))
 
 /**
  * `exp(x) / Σ exp(x)` over an axis (default: the last), stable for large logits.
@@ -70,9 +82,11 @@ const logSoftmaxAs = (op: string, x: Tensor, axis: number): Tensor => sub(x, log
  * console.assert(softmax(tensor([1e4, 1e4])).toTypedArray().join() === '0.5,0.5')
  * @since 0.1.0
  */
-export const softmax = (x: Tensor, axis = -1): Tensor => {
-  const a = normAxis('softmax', axis, tensorArg('softmax', 'x', x).rank)
-  const e = exp(sub(x, stopGradient(max(x, { axis: a, keepdims: true }))))
+export const softmax = (x0: Tensor, axis = -1): Tensor => {
+  const a = normAxis('softmax', axis, tensorArg('softmax', 'x', x0).rank)
+  const x = asFloat(x0)
+  // An empty axis has nothing to normalise (and no maximum): the result is empty too.
+  const e = exp(x.shape[a] === 0 ? x : sub(x, stopGradient(max(x, { axis: a, keepdims: true }))))
   return div(e, sum(e, { axis: a, keepdims: true }))
 }
 
@@ -115,6 +129,9 @@ export const oneHot = (labels: Tensor, classes: number, dtype: 'float32' | 'floa
   if (tensorArg('oneHot', 'labels', labels).dtype !== 'int32') throw new TensorError('oneHot', `labels must be int32, got ${labels.dtype}`)
   if (!Number.isSafeInteger(classes) || classes < 0) throw new TensorError('oneHot', `classes must be a non-negative integer, got ${describe(classes)}`)
   if (!isFloatName(dtype)) throw new TensorError('oneHot', `dtype must be 'float32' or 'float64', got ${describe(dtype)}`)
+  const shape = [...labels.shape, classes]
+  checkSize('oneHot', shape)
+  if (labels.size === 0) return zeros(shape, dtype)
   return cast(classMask('oneHot', labels, classes, (i) => `labels${indexPath(labels.shape, i)}`), dtype)
 }
 
@@ -157,7 +174,11 @@ export const softmaxCrossEntropy = (logits: Tensor, labels: Tensor): Tensor => {
  * console.assert(mse(tensor([1, 2]), tensor([1, 4])).item() === 2)
  * @since 0.1.0
  */
-export const mse = (a: Tensor, b: TensorLike): Tensor => mean(square(sub(a, b)))
+export const mse = (a: Tensor, b: TensorLike): Tensor => {
+  const [x, y] = coerce2('mse', tensorArg('mse', 'a', a), b)
+  broadcastShapes(x.shape, y.shape, 'mse')
+  return mean(square(sub(x, y)))
+}
 
 /**
  * Clamps into `[lo, hi]`.
@@ -166,7 +187,13 @@ export const mse = (a: Tensor, b: TensorLike): Tensor => mean(square(sub(a, b)))
  * console.assert(clip(tensor([-2, 0.5, 3]), 0, 1).toTypedArray().join() === '0,0.5,1')
  * @since 0.1.0
  */
-export const clip = (x: Tensor, lo: TensorLike, hi: TensorLike): Tensor => minimum(maximum(x, lo), hi)
+export const clip = (x: Tensor, lo: TensorLike, hi: TensorLike): Tensor => {
+  // Checked here so errors name clip; lo and hi stay weak, so each meets the dtype it meets in the ops below.
+  const l = asTensor('clip', 'lo', lo, tensorArg('clip', 'x', x).dtype)
+  const h = asTensor('clip', 'hi', hi, promote(x.dtype, l.dtype))
+  broadcastShapes(broadcastShapes(x.shape, l.shape, 'clip'), h.shape, 'clip')
+  return minimum(maximum(x, lo), hi)
+}
 
 /**
  * The Euclidean (L2) norm over axes (all by default). Like `hypot` and
@@ -180,8 +207,9 @@ export const clip = (x: Tensor, lo: TensorLike, hi: TensorLike): Tensor => minim
  * console.assert(norm(tensor([3e19, 4e19])).item() === Math.fround(5e19))
  * @since 0.1.0
  */
-export const norm = (x: Tensor, options: ReduceOptions = {}): Tensor => {
-  const { axes } = axesOf('norm', x, options)
+export const norm = (x0: Tensor, options: ReduceOptions = {}): Tensor => {
+  const { axes } = axesOf('norm', x0, options)
+  const x = asFloat(x0)
   // An empty axis has norm 0 (and no maximum to scale by).
   if (axes.some((a) => x.shape[a] === 0)) return sum(mul(x, x), options)
   // m·√Σ(x/m)² equals ‖x‖ for every constant m > 0, so m carries no gradient.

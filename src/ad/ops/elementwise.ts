@@ -134,13 +134,13 @@ export const relu = (x: TensorLike): Tensor => bind(reluP, [asTensor('relu', 'x'
 
 // ---------------------------------------------------------------- binary
 
-const binaryPrim = (op: BinaryOp, da: ((g: Tensor, ctx: Ctx<undefined>) => Tensor) | null, db: ((g: Tensor, ctx: Ctx<undefined>) => Tensor) | null) => {
+const binaryPrim = (op: BinaryOp, da: ((g: Tensor, ctx: Ctx<undefined>) => Tensor) | null, db: ((g: Tensor, ctx: Ctx<undefined>) => Tensor) | null, name: string = op) => {
   const cmp = da === null
   return primitive<undefined>({
-    name: op,
+    name,
     shapeRule: ([a, b]) => {
-      if (a!.dtype !== b!.dtype) throw new TensorError(op, `dtypes ${a!.dtype} and ${b!.dtype} differ (ops promote before binding)`)
-      return { shape: broadcastShapes(a!.shape, b!.shape, op), dtype: cmp ? 'bool' : a!.dtype }
+      if (a!.dtype !== b!.dtype) throw new TensorError(name, `dtypes ${a!.dtype} and ${b!.dtype} differ (ops promote before binding)`)
+      return { shape: broadcastShapes(a!.shape, b!.shape, name), dtype: cmp ? 'bool' : a!.dtype }
     },
     kernel: ([a, b], _, shape, dtype) => wrap(shape, dtype, binaryKernel(op, a!.data, a!.shape, b!.data, b!.shape, shape, dtype)),
     // The VJP of each side sums the broadcast dimensions back to that side's shape;
@@ -181,12 +181,12 @@ const minimumP = binaryPrim(
   (g, { inputs: [a, b] }) => mul(g, tieShare(a!, b!, less)),
   (g, { inputs: [a, b] }) => mul(g, tieShare(b!, a!, less)),
 )
-const eqP = binaryPrim('eq', null, null)
-const neP = binaryPrim('ne', null, null)
-const ltP = binaryPrim('lt', null, null)
-const leP = binaryPrim('le', null, null)
-const gtP = binaryPrim('gt', null, null)
-const geP = binaryPrim('ge', null, null)
+const eqP = binaryPrim('eq', null, null, 'equal')
+const neP = binaryPrim('ne', null, null, 'notEqual')
+const ltP = binaryPrim('lt', null, null, 'less')
+const leP = binaryPrim('le', null, null, 'lessEqual')
+const gtP = binaryPrim('gt', null, null, 'greater')
+const geP = binaryPrim('ge', null, null, 'greaterEqual')
 
 /** `a + b` with broadcasting. @example import { add, tensor } from 'grad-ts'
  * console.assert(add(tensor([[1], [2]]), tensor([10, 20])).toTypedArray().join() === '11,21,12,22')

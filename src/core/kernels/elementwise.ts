@@ -58,7 +58,10 @@ export const binaryKernel = (op: BinaryOp, a: TypedArray, as: Shape, b: TypedArr
     switch (op) {
       case 'add': for (; k < end; k++, ia += sa, ib += sb) o[k] = a[ia]! + b[ib]!; break
       case 'sub': for (; k < end; k++, ia += sa, ib += sb) o[k] = a[ia]! - b[ib]!; break
-      case 'mul': for (; k < end; k++, ia += sa, ib += sb) o[k] = a[ia]! * b[ib]!; break
+      // int32 products wrap modulo 2³² exactly (Math.imul), as in JAX; a double product would lose the low bits first.
+      case 'mul': if (dtype === 'int32') for (; k < end; k++, ia += sa, ib += sb) o[k] = Math.imul(a[ia]!, b[ib]!)
+        else for (; k < end; k++, ia += sa, ib += sb) o[k] = a[ia]! * b[ib]!
+        break
       case 'div': for (; k < end; k++, ia += sa, ib += sb) o[k] = a[ia]! / b[ib]!; break
       case 'pow': for (; k < end; k++, ia += sa, ib += sb) o[k] = Math.pow(a[ia]!, b[ib]!); break
       case 'maximum': for (; k < end; k++, ia += sa, ib += sb) { const u = a[ia]!, v = b[ib]!; o[k] = u > v || u !== u ? u : v } break
