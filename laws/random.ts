@@ -69,7 +69,7 @@ export const randomFunctorCompositionLaw = <A, B, C>(eqC: Eq<C>, fa: Random<A>, 
  * import { randomApplicativeIdentityLaw } from 'grad-ts/laws'
  * import { random } from 'grad-ts'
  * import * as N from 'fp-ts/lib/number.js'
- * const n = random.map((k: readonly [number, number]) => k[0])(random.keyR)
+ * const n = random.map((k: random.Key) => random.keyData(k)[0])(random.keyR)
  * console.assert(randomApplicativeIdentityLaw(N.Eq, n, random.key(0)))
  * @since 0.1.0
  */
@@ -223,8 +223,8 @@ export const randomDeterminismLaw = <A>(eqA: Eq<A>, fa: Random<A>, k: Key): bool
  * @since 0.1.0
  */
 export const splitFoldInLaw = (k: Key, n: number): boolean => {
-  const keys = random.split(k, n)
-  const distinct = new Set(keys.map((x) => `${x[0]},${x[1]}`)).size === n
+  const keys = [...random.split(k, n)]
+  const distinct = new Set(keys.map((x) => random.keyData(x).join())).size === n
   return distinct && keys.length === n && keys.every((x, i) => random.keyEq.equals(x, random.foldIn(k, i)))
 }
 

@@ -7,6 +7,7 @@
 export { TensorError } from './core/errors.js'
 export type { DType, FloatDType, TypedArray, ArrayOf } from './core/dtype.js'
 export { type Shape, broadcastShapes } from './core/shape.js'
+export type { Aval } from './core/aval.js'
 export {
   Tensor,
   type Nested,

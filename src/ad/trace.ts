@@ -1,131 +1,134 @@
 /**
- * Tracing: how ops record themselves while a transformation runs.
+ * Interpreters and `bind`, after JAX's autodidax. Every op ends in
+ * `bind(prim, args, params)`, which finds the innermost running
+ * transformation among its arguments (the highest level; the dynamic
+ * interpreter — eval, or a staging interpreter — when none of them is traced)
+ * and hands it the primitive. `bind` knows no transformation by name: eval,
+ * jvp, vjp, batching (vmap) and staging are each an interpreter with its own
+ * `process`.
  *
- * Every `vjp`/`jvp` call opens a *main trace* with a fresh, increasing id.
- * A traced tensor belongs to exactly one main trace and wraps its value one
- * level down. `bind` finds the innermost (highest-id) trace among its inputs,
- * treats inputs of other traces as constants, computes the op one level down,
- * and wraps the result: a reverse-mode trace adds an immutable graph node, a
- * forward-mode trace computes the tangent with the primitive's JVP rule. Active
- * traces nest, so ids increase from outer to inner — the highest id is always
- * the innermost — and perturbations of different calls can never be confused.
+ * Levels only grow, and running transformations nest, so the innermost one
+ * always has the highest level; a tracer belongs to exactly one
+ * transformation, and values of the others are constants to it — so
+ * perturbations of different `grad` calls cannot be confused.
  */
-import { isFloat } from '../core/dtype.js'
-import { TensorError, fmtShape } from '../core/errors.js'
+import type { Aval } from '../core/aval.js'
+import { fmtAval } from '../core/aval.js'
+import { TensorError } from '../core/errors.js'
 import { checkSize, shapeEq } from '../core/shape.js'
-import { Tensor } from '../core/tensor.js'
-import { type Ctx, type Primitive, vjpRule } from './prim.js'
-import { add } from './ops/elementwise.js'
+import { Tensor, type TraceMain, type Tracer } from '../core/tensor.js'
+import { backend } from '../backend/backend.js'
+import { type Args, type ParamsOf, type Prim, abstractEval } from './primitives.js'
 
-let traceIds = 0
-
-/** One `vjp` or `jvp` call. @internal */
-export class MainTrace {
-  readonly id = ++traceIds
-  /** Cleared when the call returns; a tracer seen after that has leaked. */
-  active = true
-  private nodes = 0
-  constructor(readonly kind: 'vjp' | 'jvp') {}
-  /** The next node id: creation order, a topological order of this trace's graph. */
-  nextNode(): number {
-    return this.nodes++
-  }
-}
-
-/** A node of the immutable graph a reverse-mode trace records. @since 0.1.0 */
-export interface Node {
-  /** Creation order within its trace (parents have smaller ids). */
-  readonly id: number
-  /** The primitive, or `null` for an input of the traced function. */
-  readonly prim: Primitive<unknown> | null
-  readonly params: unknown
-  /** Per input of the op: the node that made it in this trace, or `null` for a constant. */
-  readonly parents: readonly (Node | null)[]
-  /** The primal inputs (constants of this trace). */
-  readonly inputs: readonly Tensor[]
-  /** The primal output. */
-  readonly out: Tensor
-}
-
-/** @internal */
-export interface VjpTracer {
-  readonly main: MainTrace
-  readonly primal: Tensor
-  readonly node: Node
-}
-
-/** @internal */
-export interface JvpTracer {
-  readonly main: MainTrace
-  readonly primal: Tensor
-  readonly tangent: Tensor
-}
-
-/** The tracer of `x` if it belongs to `main`. @internal */
-export const tracerOf = (x: Tensor, main: MainTrace): VjpTracer | JvpTracer | undefined =>
-  x.tracer?.main === main ? (x.tracer as VjpTracer | JvpTracer) : undefined
-
-/** A tensor traced by `main` whose value is `primal`. @internal */
-export const traced = (primal: Tensor, tracer: VjpTracer | JvpTracer): Tensor => new Tensor(primal.shape, primal.dtype, primal.data, tracer)
-
-/** A fresh input node of a reverse-mode trace. @internal */
-export const inputNode = (main: MainTrace, x: Tensor): Node => ({ id: main.nextNode(), prim: null, params: undefined, parents: [], inputs: [], out: x })
-
-/** Asserts a rule produced what its op promised (a bug in a rule otherwise). @internal */
-export const checkRuleOutput = (kind: string, prim: string, got: Tensor, want: Tensor): void => {
-  if (!shapeEq(got.shape, want.shape) || got.dtype !== want.dtype) {
-    throw new TensorError(prim, `${kind} rule returned ${got.dtype}${fmtShape(got.shape)}, expected ${want.dtype}${fmtShape(want.shape)}`)
-  }
-}
+let levels = 0
 
 /**
- * Applies a primitive: the one entry point of every op.
+ * A function with derivative rules of its own (`customVjp`, `customJvp`),
+ * applied to flat tensor arguments: each interpreter decides how to run it.
  * @internal
  */
-export const bind = <P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P): Tensor => {
-  let top: MainTrace | undefined
-  for (const x of inputs) {
-    const m = x.tracer?.main as MainTrace | undefined
-    if (m !== undefined && (top === undefined || m.id > top.id)) top = m
+export interface CustomCall {
+  /** The public name, for messages (`customVjp`). */
+  readonly name: string
+  /** The function itself, on flat arguments; returns flat outputs. */
+  readonly fun: (args: readonly Tensor[]) => readonly Tensor[]
+  /**
+   * Reverse mode, as `jax.custom_vjp`: `fwd` gives the outputs and residuals,
+   * `bwd` maps residuals and output cotangents to argument cotangents (null = zero).
+   */
+  readonly vjp?: {
+    readonly fwd: (args: readonly Tensor[]) => readonly [readonly Tensor[], readonly Tensor[]]
+    readonly bwd: (residuals: readonly Tensor[], cts: readonly Tensor[]) => readonly (Tensor | null)[]
   }
-  if (top === undefined) {
-    const { shape, dtype } = prim.shapeRule(inputs, params)
-    checkSize(prim.name, shape)
+  /** Forward mode, as `jax.custom_jvp`: outputs and output tangents from arguments and their tangents. */
+  readonly jvp?: (args: readonly Tensor[], tangents: readonly Tensor[]) => readonly [readonly Tensor[], readonly Tensor[]]
+}
+
+/** One running transformation. @internal */
+export abstract class Interpreter implements TraceMain {
+  readonly level = ++levels
+  active = true
+  abstract readonly name: string
+  abstract process<P extends Prim>(prim: P, args: Args<P, Tensor>, params: ParamsOf[P]): Tensor
+  abstract processCustom(call: CustomCall, args: readonly Tensor[]): readonly Tensor[]
+  abstract concrete(x: Tensor): Tensor | undefined
+  /** The tracer of `x` if it is this interpreter's. */
+  own(x: Tensor): Tracer | undefined {
+    return x.tracer?.main === this ? x.tracer : undefined
+  }
+}
+
+/** The interpreter at the bottom: runs kernels on the backend. The only caller of `prepare`/`dispatch`. */
+class EvalInterpreter extends Interpreter {
+  readonly name = 'eval'
+  process<P extends Prim>(prim: P, args: Args<P, Tensor>, params: ParamsOf[P]): Tensor {
+    const out = abstractEval[prim](args, params)
+    checkSize(prim, out.shape)
+    const b = backend()
     try {
-      return prim.kernel(inputs, params, shape, dtype)
+      const kernel = b.prepare(prim, args as unknown as Args<P, Aval>, params, out)
+      return new Tensor(out.shape, out.dtype, b.dispatch(kernel, (args as readonly Tensor[]).map((x) => x.storage!)))
     } catch (e) {
       // An engine out of memory throws a bare RangeError; the user gets the op and the size.
-      if (e instanceof RangeError) throw new TensorError(prim.name, `cannot allocate the ${dtype}${fmtShape(shape)} result: ${e.message}`)
+      if (e instanceof RangeError) throw new TensorError(prim, `cannot allocate the ${fmtAval(out)} result: ${e.message}`)
       throw e
     }
   }
-  if (!top.active) throw new TensorError(prim.name, 'a traced value was used after its grad/vjp/jvp call returned (a leaked tracer)')
-  const main = top
-  const primals = inputs.map((x) => tracerOf(x, main)?.primal ?? x)
-  const out = bind(prim, primals, params)
-  if (prim.vjp === null || !isFloat(out.dtype)) return out
-  if (main.kind === 'vjp') {
-    const parents = inputs.map((x, i) => {
-      const t = tracerOf(x, main) as VjpTracer | undefined
-      return t === undefined || vjpRule(prim, i) === null ? null : t.node
-    })
-    if (parents.every((p) => p === null)) return out
-    const node: Node = { id: main.nextNode(), prim: prim as Primitive<unknown>, params, parents, inputs: primals, out }
-    return traced(out, { main, primal: out, node })
+  processCustom(call: CustomCall, args: readonly Tensor[]): readonly Tensor[] {
+    return call.fun(args)
   }
-  const tangents = inputs.map((x) => (tracerOf(x, main) as JvpTracer | undefined)?.tangent ?? null)
-  const ctx: Ctx<P> = { inputs: primals, out, params }
-  const rule = prim.jvp!
-  let tangent: Tensor | undefined
-  if (typeof rule === 'function') tangent = rule(tangents, ctx)
-  else
-    tangents.forEach((t, i) => {
-      const r = rule[i]
-      if (t === null || r == null) return
-      const c = r(t, ctx)
-      tangent = tangent === undefined ? c : add(tangent, c)
-    })
-  if (tangent === undefined) throw new TensorError(prim.name, 'internal: a jvp with no tangent contributions')
-  checkRuleOutput('jvp', prim.name, tangent, out)
-  return traced(out, { main, primal: out, tangent })
+  concrete(x: Tensor): Tensor {
+    return x
+  }
 }
+
+const evalInterpreter = new EvalInterpreter()
+let dynamic: Interpreter = evalInterpreter
+
+const topOf = (op: string, args: readonly Tensor[]): Interpreter => {
+  let top = dynamic
+  for (const x of args) {
+    const m = x.tracer?.main as Interpreter | undefined
+    if (m !== undefined && m.level > top.level) top = m
+  }
+  if (!top.active) throw new TensorError(op, `a traced value was used after its ${top.name} call returned (a leaked tracer)`)
+  return top
+}
+
+/**
+ * Applies a primitive: the one entry point of every op. The innermost
+ * transformation among the arguments processes it.
+ * @internal
+ */
+export const bind = <P extends Prim>(prim: P, args: Args<P, Tensor>, params: ParamsOf[P]): Tensor => topOf(prim, args as readonly Tensor[]).process(prim, args, params)
+
+/** Applies a function with custom derivative rules to flat arguments. @internal */
+export const bindCustom = (call: CustomCall, args: readonly Tensor[]): readonly Tensor[] => topOf(call.name, args).processCustom(call, args)
+
+/**
+ * Runs `body` inside a new transformation made by `make`, closing it whatever
+ * happens (a tracer that escapes is refused afterwards). With `asDynamic`,
+ * every op in `body` goes to it even when none of its arguments is traced
+ * (staging records constants' ops too).
+ * @internal
+ */
+export const within = <I extends Interpreter, Y>(main: I, body: (main: I) => Y, asDynamic = false): Y => {
+  const saved = dynamic
+  if (asDynamic) dynamic = main
+  try {
+    return body(main)
+  } finally {
+    main.active = false
+    dynamic = saved
+  }
+}
+
+/** Asserts a rule produced what its op promised (a bug in a rule otherwise). @internal */
+export const checkRuleOutput = (kind: string, prim: string, got: Aval, want: Aval): void => {
+  if (!shapeEq(got.shape, want.shape) || got.dtype !== want.dtype) {
+    throw new TensorError(prim, `${kind} rule returned ${fmtAval(got)}, expected ${fmtAval(want)}`)
+  }
+}
+
+/** A traced tensor of `main`, standing for a value of aval `like`. @internal */
+export const traced = (like: Aval, tracer: Tracer): Tensor => new Tensor(like.shape, like.dtype, undefined, tracer)

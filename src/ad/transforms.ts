@@ -13,67 +13,17 @@ import { isFloat } from '../core/dtype.js'
 import { TensorError, fmtShape } from '../core/errors.js'
 import { Tensor, ones, zeros } from '../core/tensor.js'
 import { type AnyTree, type TreeLike, alignedLeaves, flatten, flattenAs, rebuild } from '../tree/index.js'
-import { vjpRule } from './prim.js'
-import { add } from './ops/elementwise.js'
-import { type JvpTracer, MainTrace, type Node, type VjpTracer, checkRuleOutput, inputNode, traced, tracerOf } from './trace.js'
+import { JvpInterpreter } from './interpreters/jvp.js'
+import { pullbackOf } from './interpreters/vjp.js'
+import { within } from './trace.js'
+
+const zerosLike = (v: Tensor): Tensor => zeros(v.shape, v.dtype)
 
 const floatLeaves = (op: string, t: AnyTree, what: string): readonly Tensor[] =>
   flattenAs(op, t).map(({ path, value }) => {
     if (!isFloat(value.dtype)) throw new TensorError(op, `${what}${path === '' ? '' : ` at ${path}`} has dtype ${value.dtype}; only float32 and float64 tensors are differentiable`)
     return value
   })
-
-/** Runs `f` on traced inputs, closing the trace whatever happens. */
-const within = <Y>(main: MainTrace, run: () => Y): Y => {
-  try {
-    return run()
-  } finally {
-    main.active = false
-  }
-}
-
-/**
- * Propagates output cotangents back through the recorded graph. Nodes are
- * visited in reverse creation order (a reverse topological order); each
- * node's cotangent is dropped once it has been passed on.
- */
-const backward = (outs: readonly (Node | null)[], cts: readonly Tensor[], ins: readonly Node[]): Tensor[] => {
-  const acc = new Map<Node, Tensor>()
-  const push = (n: Node, g: Tensor): void => {
-    const prev = acc.get(n)
-    acc.set(n, prev === undefined ? g : add(prev, g))
-  }
-  const order: Node[] = []
-  const seen = new Set<Node>()
-  const stack: Node[] = []
-  outs.forEach((n, i) => {
-    if (n === null) return
-    push(n, cts[i]!)
-    stack.push(n)
-  })
-  while (stack.length > 0) {
-    const n = stack.pop()!
-    if (seen.has(n)) continue
-    seen.add(n)
-    order.push(n)
-    for (const p of n.parents) if (p !== null && !seen.has(p)) stack.push(p)
-  }
-  order.sort((a, b) => b.id - a.id)
-  for (const n of order) {
-    const prim = n.prim
-    const g = acc.get(n)
-    if (prim === null || g === undefined) continue
-    acc.delete(n)
-    const ctx = { inputs: n.inputs, out: n.out, params: n.params }
-    n.parents.forEach((p, i) => {
-      if (p === null) return
-      const gi = vjpRule(prim, i)!(g, ctx)
-      checkRuleOutput('vjp', prim.name, gi, n.inputs[i]!)
-      push(p, gi)
-    })
-  }
-  return ins.map((n) => acc.get(n) ?? zeros(n.out.shape, n.out.dtype))
-}
 
 /**
  * Reverse mode: the value of `f` at `primals` and its pullback, which maps a
@@ -91,16 +41,15 @@ export const vjp = <P extends TreeLike<P>, Y extends TreeLike<Y>>(f: (primals: P
 /** `vjp`, with errors named after the transform the user called (`grad` is built on it). */
 const vjpAs = <P extends TreeLike<P>, Y extends TreeLike<Y>>(op: string, f: (primals: P) => Y, primals: P): readonly [Y, (cotangent: Y) => P] => {
   const xs = floatLeaves(op, primals, 'input')
-  const main = new MainTrace('vjp')
-  const ins = xs.map((x) => inputNode(main, x))
-  const args = rebuild(primals, xs.map((x, i) => traced(x, { main, primal: x, node: ins[i]! }))) as P
-  const y = within(main, () => f(args))
-  const ys = flatten(y)
-  const outs = ys.map(({ value }) => (tracerOf(value, main) as VjpTracer | undefined)?.node ?? null)
-  const value = rebuild(y, ys.map(({ value }) => tracerOf(value, main)?.primal ?? value)) as Y
+  let shape: Y | undefined
+  const [ys, pull] = pullbackOf(op, (args) => {
+    shape = f(rebuild(primals, args) as P)
+    return flattenAs(op, shape).map((l) => l.value)
+  }, xs)
+  const value = rebuild(shape!, ys) as Y
   const pullback = (cotangent: Y): P => {
     const cs = alignedLeaves(op, ['output', 'cotangent'], [value, cotangent])[1]!
-    return rebuild(primals, backward(outs, cs.map((c) => c.value), ins)) as P
+    return rebuild(primals, pull(cs.map((c) => c.value))) as P
   }
   return [value, pullback]
 }
@@ -113,36 +62,85 @@ const scalarOutput = (op: string, y: unknown): Tensor => {
   return y
 }
 
+/** Options of {@link valueAndGrad} and {@link grad}. @since 0.2.0 */
+export interface GradOptions {
+  /**
+   * The function returns `[value, aux]`: a scalar to differentiate and any
+   * auxiliary result (a tree of tensors, or a plain value) to pass out, not
+   * differentiated — as `has_aux=True` in JAX.
+   */
+  readonly hasAux?: boolean
+}
+
+/** `aux`'s tensors as flat outputs of a traced function, and how to rebuild it from their values. */
+const auxParts = (op: string, aux: unknown): { readonly leaves: readonly Tensor[]; readonly rebuild: (xs: readonly Tensor[]) => unknown } => {
+  if (typeof aux !== 'object' || aux === null) return { leaves: [], rebuild: () => aux }
+  const leaves = flattenAs(op, aux).map((l) => l.value)
+  return { leaves, rebuild: (xs) => rebuild(aux, xs) }
+}
+
+/** The value, the aux output (undefined without hasAux) and the gradient: the one body of grad and valueAndGrad. */
+const gradWithAux = <P extends TreeLike<P>>(f: (p: P) => unknown, params: P, hasAux: boolean): readonly [Tensor, unknown, P] => {
+  const op = 'grad'
+  let aux: ReturnType<typeof auxParts> = { leaves: [], rebuild: () => undefined }
+  const [outs, pullback] = vjpAs(op, (p: P) => {
+    const r = f(p)
+    if (!hasAux) return [scalarOutput(op, r)]
+    if (!Array.isArray(r) || r.length !== 2) throw new TensorError(op, `with hasAux the function must return [value, aux], got ${Array.isArray(r) ? `an array of ${r.length}` : typeof r}`)
+    aux = auxParts(op, r[1])
+    return [scalarOutput(op, r[0]), ...aux.leaves]
+  }, params)
+  const [y, ...auxValues] = outs
+  const g = pullback([ones([], y.dtype), ...auxValues.map(zerosLike)])
+  return [y, aux.rebuild(auxValues), g]
+}
+
 /**
  * The value of a scalar function and its gradient with respect to the first
- * argument (a tensor or a parameter tree); other arguments pass through.
+ * argument (a tensor or a parameter tree); other arguments pass through. With
+ * `{ hasAux: true }` the function returns `[value, aux]` and the result is
+ * `[[value, aux], grad]`, as `jax.value_and_grad(f, has_aux=True)`.
  * @example
- * import { valueAndGrad, sum, mul, tensor } from 'grad-ts'
+ * import { valueAndGrad, sum, mul, tensor, type Tensor } from 'grad-ts'
  * const [v, g] = valueAndGrad((x) => sum(mul(x, x)))(tensor([3, 4]))
  * console.assert(v.item() === 25 && g.toTypedArray().join() === '6,8')
+ * const [[loss, metrics], dx] = valueAndGrad((x: Tensor) => [sum(mul(x, x)), { squares: mul(x, x) }] as const, { hasAux: true })(tensor([1, 2]))
+ * console.assert(loss.item() === 5 && metrics.squares.toTypedArray().join() === '1,4' && dx.toTypedArray().join() === '2,4')
  * @since 0.1.0
  */
-export const valueAndGrad =
-  <P extends TreeLike<P> = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor) =>
-  (params: P, ...rest: R): readonly [Tensor, P] => {
-    const [y, pullback] = vjpAs('grad', (p: P) => scalarOutput('grad', f(p, ...rest)), params)
-    return [y, pullback(ones([], y.dtype))]
+export function valueAndGrad<P extends TreeLike<P> = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor, options?: { readonly hasAux?: false }): (params: P, ...rest: R) => readonly [Tensor, P]
+export function valueAndGrad<P extends TreeLike<P>, A, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => readonly [Tensor, A], options: { readonly hasAux: true }): (params: P, ...rest: R) => readonly [readonly [Tensor, A], P]
+export function valueAndGrad<P extends TreeLike<P>, R extends readonly unknown[]>(f: (params: P, ...rest: R) => unknown, options: GradOptions = {}) {
+  const hasAux = options.hasAux === true
+  return (params: P, ...rest: R) => {
+    const [y, aux, g] = gradWithAux((p: P) => f(p, ...rest), params, hasAux)
+    return hasAux ? ([[y, aux], g] as const) : ([y, g] as const)
   }
+}
 
 /**
  * The gradient of a scalar function with respect to its first argument, with
- * the same structure and key order. A non-scalar output is an error.
+ * the same structure and key order. A non-scalar output is an error. With
+ * `{ hasAux: true }` the function returns `[value, aux]` and the result is
+ * `[grad, aux]`, as `jax.grad(f, has_aux=True)`.
  * @example
  * import { grad, add, mul, sum, tensor, type Tensor } from 'grad-ts'
  * const loss = (p: { w: Tensor; b: Tensor }) => sum(add(mul(p.w, 3), p.b))
  * const g = grad(loss)({ w: tensor([1, 2]), b: tensor(0.5) })
  * console.assert(g.w.toTypedArray().join() === '3,3' && g.b.item() === 2)
+ * const [dw, count] = grad((w: Tensor) => [sum(mul(w, w)), w.size] as const, { hasAux: true })(tensor([3]))
+ * console.assert(dw.item() === 6 && count === 1)
  * @since 0.1.0
  */
-export const grad =
-  <P extends TreeLike<P> = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor) =>
-  (params: P, ...rest: R): P =>
-    valueAndGrad(f)(params, ...rest)[1]
+export function grad<P extends TreeLike<P> = Tensor, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => Tensor, options?: { readonly hasAux?: false }): (params: P, ...rest: R) => P
+export function grad<P extends TreeLike<P>, A, R extends readonly unknown[] = []>(f: (params: P, ...rest: R) => readonly [Tensor, A], options: { readonly hasAux: true }): (params: P, ...rest: R) => readonly [P, A]
+export function grad<P extends TreeLike<P>, R extends readonly unknown[]>(f: (params: P, ...rest: R) => unknown, options: GradOptions = {}) {
+  const hasAux = options.hasAux === true
+  return (params: P, ...rest: R) => {
+    const [, aux, g] = gradWithAux((p: P) => f(p, ...rest), params, hasAux)
+    return hasAux ? ([g, aux] as const) : g
+  }
+}
 
 /**
  * Forward mode: the value of `f` at `primals` and its directional derivative
@@ -156,12 +154,12 @@ export const grad =
 export const jvp = <P extends TreeLike<P>, Y extends TreeLike<Y>>(f: (primals: P) => Y, primals: P, tangents: P): readonly [Y, Y] => {
   const xs = floatLeaves('jvp', primals, 'input')
   const ts = alignedLeaves('jvp', ['primal', 'tangent'], [primals, tangents])[1]!
-  const main = new MainTrace('jvp')
-  const args = rebuild(primals, xs.map((x, i) => traced(x, { main, primal: x, tangent: ts[i]!.value }))) as P
+  const main = new JvpInterpreter('jvp')
+  const args = rebuild(primals, xs.map((x, i) => main.lift(x, ts[i]!.value))) as P
   const y = within(main, () => f(args))
   const ys = flatten(y).map(({ value }) => value)
-  const value = rebuild(y, ys.map((v) => tracerOf(v, main)?.primal ?? v)) as Y
-  const tangent = rebuild(y, ys.map((v) => (tracerOf(v, main) as JvpTracer | undefined)?.tangent ?? zeros(v.shape, v.dtype))) as Y
+  const value = rebuild(y, ys.map((v) => main.primalOf(v))) as Y
+  const tangent = rebuild(y, ys.map((v) => main.tangentOf(v) ?? zerosLike(v))) as Y
   return [value, tangent]
 }
 

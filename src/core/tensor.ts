@@ -1,13 +1,17 @@
 /**
- * The immutable tensor. A tensor is a shape, a dtype and a typed-array buffer
- * that is never written after the tensor is made: kernels write only into the
- * fresh buffer they are about to wrap, and views such as `reshape` share the
- * buffer because nobody can change it.
+ * The immutable tensor. A tensor is a shape, a dtype and either a buffer of a
+ * backend — elements that are never written after the tensor is made — or,
+ * inside a transformation (`grad`, `jvp`, `vmap`, `evalShape`, …), a tracer:
+ * its place in that transformation. Every rule sees only shapes and dtypes
+ * (avals); only the eval interpreter runs kernels, and only this file reads
+ * or writes a buffer, through the backend.
  *
- * Inside `grad`/`vjp`/`jvp` a tensor may also carry a tracer (its place in the
- * graph being differentiated); its buffer still holds the concrete value, so
- * reading a traced tensor is allowed (control flow on values works).
+ * A traced tensor of `grad`/`vjp`/`jvp` still has concrete elements (its
+ * primal), so reading it is allowed and control flow on values works; a
+ * tensor inside `vmap` or `evalShape` has none, and reading it is a TensorError.
  */
+import { type Buffer, backend } from '../backend/backend.js'
+import type { Aval } from './aval.js'
 import { describe } from './check.js'
 import { type DType, type TypedArray, alloc, checkDType, checkElement, dtypeOfArray } from './dtype.js'
 import { TensorError, fmtShape } from './errors.js'
@@ -19,14 +23,24 @@ export type NestedArray = number | boolean | readonly NestedArray[]
 export type Nested = number | boolean | Nested[]
 
 /**
- * The AD layer's view of a traced tensor; opaque to users.
+ * What a transformation's tracer shows the tensor layer: the transformation
+ * it belongs to. Opaque to users.
  * @internal
  */
 export interface Tracer {
-  /** The transformation (one `grad`/`vjp`/`jvp` call) this tracer belongs to. */
-  readonly main: { readonly id: number }
-  /** The same value one level down (a constant or a tracer of an outer call). */
-  readonly primal: Tensor
+  readonly main: TraceMain
+}
+
+/** One running transformation, as the tensor layer sees it. @internal */
+export interface TraceMain {
+  /** Nesting order: a transformation started inside another has a higher level. */
+  readonly level: number
+  /** Cleared when the transformation returns; a tracer seen after that has leaked. */
+  readonly active: boolean
+  /** The transformation's public name (`grad`, `vmap`, `evalShape`, …), for messages. */
+  readonly name: string
+  /** The concrete tensor a tracer of this transformation stands for, or undefined when it has none. */
+  concrete(x: Tensor): Tensor | undefined
 }
 
 /**
@@ -41,7 +55,7 @@ export interface Tracer {
  * console.assert(x.toTypedArray()[2] === 3 && x.toString().startsWith('tensor('))
  * @since 0.1.0
  */
-export class Tensor {
+export class Tensor implements Aval {
   /** Number of elements. */
   readonly size: number
   /** @internal */
@@ -50,12 +64,12 @@ export class Tensor {
     readonly shape: Shape,
     /** Element type. */
     readonly dtype: DType,
-    /** The buffer; never written after construction. @internal */
-    readonly data: TypedArray,
+    /** The backend buffer of a concrete tensor; undefined for a tracer. @internal */
+    readonly storage: Buffer | undefined,
     /** Present while this tensor takes part in a transformation. @internal */
     readonly tracer?: Tracer,
   ) {
-    this.size = data.length
+    this.size = sizeOf(shape)
   }
 
   /** Number of dimensions. */
@@ -65,12 +79,13 @@ export class Tensor {
 
   /** A fresh copy of the elements in row-major order. */
   toTypedArray(): TypedArray {
-    return this.data.slice()
+    return elementsOf('toTypedArray', this)
   }
 
   /** The elements as nested JavaScript arrays (a number for a scalar). */
   toArray(): Nested {
-    const { shape, data } = this
+    const { shape } = this
+    const data = elementsOf('toArray', this)
     const bool = this.dtype === 'bool'
     const build = (dim: number, offset: number, stride: number): Nested => {
       if (dim === shape.length) return bool ? data[offset] === 1 : data[offset]!
@@ -86,7 +101,7 @@ export class Tensor {
   /** The value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new TensorError('item', `needs exactly one element, got shape ${fmtShape(this.shape)}`)
-    return this.data[0]!
+    return elementsOf('item', this)[0]!
   }
 
   /** A readable rendering, like NumPy's: long dimensions are elided. */
@@ -94,6 +109,37 @@ export class Tensor {
     return show(this)
   }
 }
+
+/**
+ * The concrete tensor behind `t`: itself, or the primal of a tracer that has one.
+ * A tracer without elements (inside `vmap`, `evalShape`) is a TensorError naming `op`.
+ * @internal
+ */
+export const concreteOf = (op: string, t: Tensor): Tensor => {
+  if (t.storage !== undefined) return t
+  const main = t.tracer!.main
+  const c = main.concrete(t)
+  if (c === undefined) {
+    throw new TensorError(op, `a value inside ${main.name} has no elements to read: it stands for a whole batch or a shape only (read it outside, or use where/select instead of control flow)`)
+  }
+  return concreteOf(op, c)
+}
+
+/** A fresh copy of the elements of `t` (through its backend). @internal */
+export const elementsOf = (op: string, t: Tensor): TypedArray => {
+  const c = concreteOf(op, t)
+  return backend().read(c.storage!, c)
+}
+
+/** The elements of `t` if it has them (a concrete tensor, or a tracer of grad/jvp), else undefined: for checks that only values can fail. @internal */
+export const elementsIfConcrete = (t: Tensor): TypedArray | undefined => {
+  let c: Tensor | undefined = t
+  while (c !== undefined && c.storage === undefined) c = c.tracer!.main.concrete(c)
+  return c === undefined ? undefined : backend().read(c.storage!, c)
+}
+
+/** A concrete tensor over a fresh buffer holding `data` (which the caller may reuse). @internal */
+export const fromData = (shape: Shape, dtype: DType, data: ArrayLike<number>): Tensor => new Tensor(shape, dtype, backend().write(dtype, data))
 
 const fmtNum = (v: number, dtype: DType): string => {
   if (dtype === 'bool') return v ? 'true' : 'false'
@@ -113,7 +159,9 @@ const fmtNum = (v: number, dtype: DType): string => {
  * @since 0.1.0
  */
 export const show = (t: Tensor, edge = 3): string => {
-  const { shape, data, dtype } = t
+  const { shape, dtype } = t
+  const data = elementsIfConcrete(t)
+  if (data === undefined) return `tensor(<traced by ${t.tracer!.main.name}>, ${dtype}, ${fmtShape(shape)})`
   const cells = Array.from(data, (v) => fmtNum(v, dtype))
   const width = cells.reduce((w, c) => Math.max(w, c.length), 0)
   const body = (dim: number, offset: number, stride: number, indent: string): string => {
@@ -190,7 +238,7 @@ export const tensor = (values: NestedArray, dtype: DType = defaultDType(values))
     ;(x as readonly NestedArray[]).forEach((v, i) => { fill(v, dim + 1, `${path}[${i}]`) })
   }
   fill(values, 0, '')
-  return new Tensor(shape, d, data)
+  return fromData(shape, d, data)
 }
 
 /**
@@ -219,7 +267,7 @@ export const fromTypedArray = (array: TypedArray, shape: readonly number[] = [ar
     const at = array.findIndex((v) => v > 1)
     if (at >= 0) throw new TensorError('fromTypedArray', `a Uint8Array is read as bool and may hold only 0 and 1, found ${array[at]} at index ${at}`)
   }
-  return new Tensor(s, dtype, array.slice())
+  return fromData(s, dtype, array)
 }
 
 /** An op's tensor argument, checked: anything but a Tensor is an error naming the op and the argument. @internal */
@@ -228,13 +276,6 @@ export const tensorArg = (op: string, arg: string, x: unknown): Tensor => {
   throw new TensorError(op, `${arg} must be a tensor, got ${describe(x)}`)
 }
 
-/**
- * Wraps a buffer the caller has just made and will never touch again.
- * The kernel seam: every op ends here. No copy.
- * @internal
- */
-export const wrap = (shape: Shape, dtype: DType, data: TypedArray): Tensor => new Tensor(shape, dtype, data)
-
 /** `full` under the name of the function the user called. */
 const filled = (op: string, shape: readonly number[], value: number, dtype: DType, what = 'the fill value'): Tensor => {
   const d = checkDType(op, dtype)
@@ -242,7 +283,7 @@ const filled = (op: string, shape: readonly number[], value: number, dtype: DTyp
   const s = checkShape(op, shape)
   const data = allocFor(op, d, sizeOf(s))
   if (!Object.is(v, 0)) data.fill(v)
-  return new Tensor(s, d, data)
+  return fromData(s, d, data)
 }
 
 /**
@@ -282,7 +323,7 @@ const sequence = (op: string, n: number, dtype: DType, at: (i: number) => number
   const s = checkShape(op, [n], 'length')
   const data = allocFor(op, dtype, n)
   for (let i = 0; i < n; i++) data[i] = checkElement(op, at(i), dtype, `element ${i}`)
-  return new Tensor(s, dtype, data)
+  return fromData(s, dtype, data)
 }
 
 /**
@@ -337,7 +378,7 @@ export const eye = (n: number, m: number = n, dtype: DType = 'float32'): Tensor 
   const s = checkShape('eye', [n, m], 'size [n, m]')
   const data = allocFor('eye', d, n * m)
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1
-  return new Tensor(s, d, data)
+  return fromData(s, d, data)
 }
 
 /**

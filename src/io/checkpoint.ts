@@ -14,7 +14,7 @@ import type * as t from 'io-ts/lib/index.js'
 import { TensorError } from '../core/errors.js'
 import type { Tensor } from '../core/tensor.js'
 import { stateKind, tagState } from '../optim/transform.js'
-import { type Key, wrapKeyData } from '../random/key.js'
+import { type Key, isKey, keyData, wrapKeyData } from '../random/key.js'
 import { type Leaf, type Tree, type TreeLike, flatten } from '../tree/index.js'
 import { type NonNegativeInt, NonNegativeInt as NonNegativeIntCodec } from './brands.js'
 import { KeyWords, TrainingConfig } from './config.js'
@@ -41,7 +41,7 @@ export interface CheckpointContents {
   /** The training config of the run. */
   readonly config?: TrainingConfig
   /** The PRNG key to resume from: a `random.Key` or its two 32-bit words (`random.keyData`). */
-  readonly key?: readonly [number, number]
+  readonly key?: Key | readonly [number, number]
   /** The number of steps taken. */
   readonly step?: number
   /** Further string metadata of your own (keys starting `grad-ts/` are reserved). */
@@ -195,7 +195,7 @@ export const encodeCheckpoint = <T extends TreeLike<T>>(params: T, contents: Che
     setOwn(metadata, k, v)
   }
   if (contents.config !== undefined) metadata[CONFIG] = checked('training config', TrainingConfig, contents.config)
-  if (contents.key !== undefined) metadata[KEY] = checked('key', KeyWords, contents.key as KeyWords)
+  if (contents.key !== undefined) metadata[KEY] = checked('key', KeyWords, (isKey(contents.key) ? keyData(contents.key) : contents.key) as KeyWords)
   if (contents.step !== undefined) {
     if (!NonNegativeIntCodec.is(contents.step)) throw new TensorError(op, `the step must be a non-negative integer, got ${contents.step}`)
     metadata[STEP] = String(contents.step)

@@ -16,7 +16,7 @@ import * as t from 'io-ts/lib/index.js'
 import type { DType, TypedArray } from '../core/dtype.js'
 import { TensorError, fmtShape } from '../core/errors.js'
 import { type Shape as CoreShape, sizeOf } from '../core/shape.js'
-import { type Tensor, wrap } from '../core/tensor.js'
+import { type Tensor, fromData } from '../core/tensor.js'
 import { type Leaf, type TreeLike, flatten } from '../tree/index.js'
 import { NonNegativeInt } from './brands.js'
 import { compareCodePoints, findDuplicateKey, hostIsLittleEndian, swapInPlace } from './bytes.js'
@@ -275,7 +275,7 @@ const decodeBytes = (bytes: Uint8Array, options: DecodeOptions): E.Either<Decode
     const data = view(raw, e.dtype)
     const bad = valueIssue(e.name, e.dtype, data, options.allowNonFinite ?? false)
     if (bad !== undefined) issues.push(bad)
-    else setOwn(tensors, e.name, wrap(e.shape, e.dtype, data))
+    else setOwn(tensors, e.name, fromData(e.shape, e.dtype, data))
   }
   if (issues.length > 0) return E.left(new DecodeError(issues))
   return E.right({ tensors, metadata })
@@ -347,8 +347,10 @@ export const encodeLeaves = (op: string, leaves: readonly Leaf[], metadata: Read
   const order = leaves.slice().sort((a, b) => WRITE_RANK[a.value.dtype] - WRITE_RANK[b.value.dtype] || compareCodePoints(a.path, b.path))
   const entries: Entry[] = []
   let offset = 0
+  // One copy of each tensor's elements, read through the backend.
+  const elements = new Map(order.map(({ value }) => [value, value.toTypedArray()]))
   for (const { path, value } of order) {
-    const end = offset + value.data.byteLength
+    const end = offset + elements.get(value)!.byteLength
     entries.push({ name: path, dtype: value.dtype, shape: value.shape, begin: offset, end })
     offset = end
   }
@@ -366,7 +368,7 @@ export const encodeLeaves = (op: string, leaves: readonly Leaf[], metadata: Read
   dv.setUint32(4, 0, true)
   let at = 8 + headerLen
   for (const { value } of order) {
-    const d = value.data
+    const d = elements.get(value)!
     out.set(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), at)
     if (!hostIsLittleEndian) swapInPlace(out.subarray(at, at + d.byteLength), ITEM_SIZE[value.dtype])
     at += d.byteLength

@@ -13,7 +13,7 @@ import * as t from 'io-ts/lib/index.js'
 import { type DType as CoreDType, alloc } from '../core/dtype.js'
 import { fmtShape } from '../core/errors.js'
 import { type Shape as CoreShape, sizeOf } from '../core/shape.js'
-import { Tensor, wrap } from '../core/tensor.js'
+import { Tensor, fromData } from '../core/tensor.js'
 import type { Tree } from '../tree/index.js'
 import { NonNegativeInt } from './brands.js'
 import { struct } from './combinators.js'
@@ -117,7 +117,7 @@ const encodeElement = (v: number, dtype: DType): TensorJsonValue =>
 export const tensorToJson = (x: Tensor): TensorJson => ({
   dtype: x.dtype,
   shape: x.shape.slice(),
-  data: Array.from(x.data, (v) => encodeElement(v, x.dtype)),
+  data: Array.from(x.toTypedArray(), (v) => encodeElement(v, x.dtype)),
 })
 
 /**
@@ -164,7 +164,7 @@ export const tensorFromJson = (options: TensorDecodeOptions = {}): t.Type<Tensor
         const more = bad > 1 ? ` (and ${bad - 1} more invalid values)` : ''
         return t.failure(data[firstBad], t.appendContext(dataContext, String(firstBad), t.unknown, data[firstBad]), firstMessage + more)
       }
-      return t.success(wrap(shape, dtype, buffer))
+      return t.success(fromData(shape, dtype, buffer))
     },
     tensorToJson,
   )

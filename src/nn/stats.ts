@@ -3,11 +3,11 @@
  * activation, per-unit means, and histograms.
  */
 import { TensorError } from '../core/errors.js'
-import { histogramKernel } from '../core/kernels/histogram.js'
-import type { Tensor } from '../core/tensor.js'
+import { type Tensor, ones, tensor } from '../core/tensor.js'
 import { mean } from '../ad/ops/composite.js'
-import { cast, equal } from '../ad/ops/elementwise.js'
+import { cast, equal, greaterEqual, lessEqual, minimum, mul, sub, where } from '../ad/ops/elementwise.js'
 import { max, min } from '../ad/ops/reduce.js'
+import { reshape, scatterAdd, slice } from '../ad/ops/shape.js'
 
 /** Equal-width bins: `edges` has one more entry than `counts`. @since 0.1.0 */
 export interface Histogram {
@@ -32,9 +32,22 @@ export const histogram = (x: Tensor, options: { readonly bins?: number; readonly
   let hi = options.max ?? (empty ? 1 : max(x).item())
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new TensorError('histogram', `the range [${lo}, ${hi}] is not finite; pass min and max`)
   if (hi <= lo) hi = lo + 1
-  const counts = Array.from(histogramKernel(x.data, bins, lo, hi))
+  const counts = Array.from(binCounts(x, bins, lo, hi).toTypedArray())
   const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? hi : lo + ((hi - lo) * i) / bins))
   return { edges, counts }
+}
+
+/**
+ * Counts of `x`'s values in `bins` equal bins over [lo, hi] (the last closed on
+ * the right, as in NumPy); values outside and NaN go to an extra bin that is
+ * dropped. Composed from ops: a bin index per value, then one scatter-add.
+ */
+const binCounts = (x: Tensor, bins: number, lo: number, hi: number): Tensor => {
+  const v = reshape(cast(x, 'float64'), [x.size])
+  const inRange = where(greaterEqual(v, lo), lessEqual(v, hi), tensor(false))
+  const idx = minimum(cast(mul(sub(v, lo), bins / (hi - lo)), 'int32'), bins - 1)
+  const counts = scatterAdd(ones([x.size], 'float64'), where(inRange, idx, bins), 0, bins + 1)
+  return slice(counts, [0], [bins])
 }
 
 /** Summary of hidden activations `[batch, units]`. @since 0.1.0 */

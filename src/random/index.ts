@@ -12,8 +12,8 @@
  *
  * @module
  */
-export { threefry2x32 } from './threefry.js'
-export { type Key, isKey, key, keyData, wrapKeyData, keyEq, split, foldIn, clone, checkKeyReuse } from './key.js'
+export { threefry2x32 } from '../backend/js/threefry.js'
+export { type Key, type KeyArray, isKey, key, keyData, wrapKeyData, keyEq, split, foldIn, clone, checkKeyReuse } from './key.js'
 export { type UniformOptions, bits, uniform, normal, bernoulli, permutation } from './sample.js'
 export {
   type Random,

@@ -7,58 +7,101 @@
  *   split in two words, so `split(k, n)[i] = foldIn(k, i)` for every `n`;
  * - `foldIn(k, d) = threefry2x32(k, (0, d))` for a 32-bit `d`.
  *
+ * A key is a tensor (int32 `[2]`, the two words' bits) and its derivations
+ * are primitives, so every transformation sees them: under `vmap` a batch of
+ * keys (`split(k, n)`, shape `[n, 2]`) draws a slice per key.
+ *
  * `split` and the samplers consume their key; `foldIn`, `clone`, `keyData` and
  * `keyEq` do not, as in JAX's key-reuse checker. {@link checkKeyReuse} turns a
  * second consumption into an error.
  */
 import type { Eq } from 'fp-ts/lib/Eq.js'
-import { TensorError } from '../core/errors.js'
-import { threefryInto, threefryIota } from './threefry.js'
+import { describe as describeValue } from '../core/check.js'
+import { TensorError, fmtShape } from '../core/errors.js'
+import { Tensor, fromData } from '../core/tensor.js'
+import { stopGradient } from '../ad/ops/elementwise.js'
+import { reshape, slice } from '../ad/ops/shape.js'
+import { bind } from '../ad/trace.js'
 
 declare const keyBrand: unique symbol
 
 /**
- * A PRNG key: a frozen pair of uint32 words `[k0, k1]`, branded so that a plain
- * array is not a key. Make one with {@link key}, {@link split}, {@link foldIn}
- * or {@link wrapKeyData}; read its words with {@link keyData}.
+ * A PRNG key: a tensor of the two uint32 words `[k0, k1]` (as int32 bits),
+ * branded so that another tensor is not a key. Make keys with {@link key},
+ * {@link split}, {@link foldIn} or {@link wrapKeyData}; read a key's words
+ * with {@link keyData}.
  * @since 0.1.0
  */
-export type Key = readonly [number, number] & { readonly [keyBrand]: 'grad-ts/Key' }
+export type Key = Tensor & { readonly [keyBrand]: 'grad-ts/Key' }
+
+/**
+ * An array of keys, shape `[n, 2]`, as JAX's key arrays: what `split(k, n)`
+ * returns. Map over it with `vmap` (each slice is a key), or iterate it.
+ * @since 0.2.0
+ */
+export type KeyArray = Key & {
+  /** The keys of the array, in order. */
+  [Symbol.iterator](): IterableIterator<Key>
+}
+
+/** The run-time class of a single key. */
+class KeyTensor extends Tensor {}
+
+/** The run-time class of a key array: it iterates its keys (a plain tensor and a single key do not iterate). */
+class KeyArrayTensor extends KeyTensor {
+  *[Symbol.iterator](): IterableIterator<Key> {
+    const rest = this.shape.slice(1)
+    for (let i = 0; i < this.shape[0]!; i++) yield asKey(reshape(slice(this, [i], [i + 1]), rest))
+  }
+}
+
+/** `t` (an int32 `[..., 2]` tensor) as a key, or a key array when it has more axes. @internal */
+export const asKey = (t: Tensor): Key => (t.rank > 1 ? new KeyArrayTensor(t.shape, t.dtype, t.storage, t.tracer) : new KeyTensor(t.shape, t.dtype, t.storage, t.tracer)) as Key
 
 const isWord = (w: unknown): w is number => typeof w === 'number' && Number.isInteger(w) && w >= 0 && w <= 0xffffffff
 
-const make = (k0: number, k1: number): Key => Object.freeze([k0 >>> 0, k1 >>> 0] as [number, number]) as Key
+/** A concrete key of two words. */
+const make = (k0: number, k1: number): Key => asKey(fromData(Object.freeze([2]), 'int32', [k0 | 0, k1 | 0]))
 
 /**
- * Whether a value is a key made by this module (a frozen pair of uint32 words).
+ * Whether a value is a key or an array of keys (an int32 tensor whose last axis is 2).
  *
  * @example
- * import { random } from 'grad-ts'
- * console.assert(random.isKey(random.key(0)) && !random.isKey([0, 0]))
+ * import { random, tensor } from 'grad-ts'
+ * console.assert(random.isKey(random.key(0)) && !random.isKey([0, 0]) && !random.isKey(tensor([0, 0])))
  * @since 0.1.0
  */
-export const isKey = (u: unknown): u is Key =>
-  Array.isArray(u) && Object.isFrozen(u) && u.length === 2 && isWord(u[0]) && isWord(u[1])
+export const isKey = (u: unknown): u is Key => u instanceof Tensor && u.dtype === 'int32' && u.rank >= 1 && u.shape[u.rank - 1] === 2
 
 let consumed: WeakSet<object> | undefined
 
-/** Checks that `k` is a key, without consuming it. @internal */
-export const checkKey = (op: string, k: Key): Key => {
+const describe = (u: unknown): string => (u instanceof Tensor ? `a ${u.dtype}${fmtShape(u.shape)} tensor` : describeValue(u))
+
+/** Checks that `k` is a key (a single one unless `array`), without consuming it. @internal */
+export const checkKey = (op: string, k: Key, array = false): Key => {
   if (!isKey(k)) throw new TensorError(op, `expected a Key (from random.key, split or foldIn), got ${describe(k)}`)
+  if (!array && k.rank !== 1) throw new TensorError(op, `expected one key (shape [2]), got an array of keys ${fmtShape(k.shape)}: map over it with vmap, or iterate it`)
   return k
+}
+
+/** The words of a key for messages, or `traced` inside a transformation that has no values. */
+const wordsOf = (k: Key): string => {
+  try {
+    return `[${keyData(k).join(', ')}]`
+  } catch {
+    return '(traced)'
+  }
 }
 
 /** Checks that `k` is a key and, inside {@link checkKeyReuse}, marks it consumed. @internal */
 export const consume = (op: string, k: Key): Key => {
   checkKey(op, k)
   if (consumed !== undefined) {
-    if (consumed.has(k)) throw new TensorError(op, `key [${k[0]}, ${k[1]}] was already consumed; split it instead of reusing it`)
+    if (consumed.has(k)) throw new TensorError(op, `key ${wordsOf(k)} was already consumed; split it instead of reusing it`)
     consumed.add(k)
   }
   return k
 }
-
-const describe = (u: unknown): string => (Array.isArray(u) ? `an array of length ${u.length}${Object.isFrozen(u) ? '' : ' (not a frozen Key)'}` : u === null ? 'null' : typeof u)
 
 /**
  * Runs `thunk` with the key-reuse checker on, modelled on JAX's
@@ -142,8 +185,8 @@ export const key = (seed: number): Key => {
  * @since 0.1.0
  */
 export const keyData = (k: Key): [number, number] => {
-  if (!isKey(k)) throw new TensorError('keyData', `expected a Key, got ${describe(k)}`)
-  return [k[0], k[1]]
+  const w = checkKey('keyData', k).toTypedArray()
+  return [w[0]! >>> 0, w[1]! >>> 0]
 }
 
 /**
@@ -172,46 +215,40 @@ export const wrapKeyData = (words: ArrayLike<number>): Key => {
  * console.assert(random.keyEq.equals(random.key(3), random.wrapKeyData([0, 3])))
  * @since 0.1.0
  */
-export const keyEq: Eq<Key> = { equals: (a, b) => a[0] === b[0] && a[1] === b[1] }
+export const keyEq: Eq<Key> = { equals: (a, b) => keyData(a).join() === keyData(b).join() }
 
 /**
- * `n` new keys from one (default 2), as `jax.random.split` in partitionable
- * mode: key `i` is the threefry hash of the counter `(hi(i), lo(i))`, so
- * `split(k, n)[i]` equals `foldIn(k, i)` and a prefix does not depend on `n`.
- * The usual idiom is `const [next, sub] = split(k)`: without `n` the result
- * is typed as a pair.
+ * New keys from one, as `jax.random.split` in partitionable mode: key `i` is
+ * the threefry hash of the counter `(hi(i), lo(i))`, so key `i` of `split(k, n)`
+ * equals `foldIn(k, i)` and a prefix does not depend on `n`. Without `n` the
+ * result is a pair, for the idiom `const [next, sub] = split(k)`; with `n` it
+ * is an array of keys (shape `[n, 2]`, as JAX's key arrays) to map over with
+ * `vmap` or to iterate.
  *
  * @example
  * import { random } from 'grad-ts'
  * const [a, b] = random.split(random.key(0))
  * console.assert(random.keyData(a).join() === '1797259609,2579123966')
  * console.assert(random.keyEq.equals(b, random.foldIn(random.key(0), 1)))
- * console.assert(random.split(random.key(0), 3).length === 3)
+ * const keys = random.split(random.key(0), 3)
+ * console.assert(keys.shape.join() === '3,2' && [...keys].length === 3)
  * @since 0.1.0
  */
 export function split(k: Key): readonly [Key, Key]
-export function split(k: Key, n: number): readonly Key[]
-export function split(k: Key, n = 2): readonly Key[] {
-  if (!Number.isSafeInteger(n) || n < 0) throw new TensorError('split', `n must be a non-negative integer, got ${n}`)
-  return splitKeys(consume('split', k), n)
+export function split(k: Key, n: number): KeyArray
+export function split(k: Key, n?: number): readonly [Key, Key] | KeyArray {
+  if (n !== undefined && (!Number.isSafeInteger(n) || n < 0)) throw new TensorError('split', `n must be a non-negative integer, got ${n}`)
+  consume('split', k)
+  return n === undefined ? splitPair(k) : splitKeys(k, n)
 }
 
-/** {@link split} of a checked key, without consuming it (the caller has). @internal */
-export const splitKeys = (k: Key, n: number): readonly Key[] => {
-  const out: Key[] = []
-  threefryIota(k[0], k[1], n, (y0, y1, _offset, count) => {
-    for (let j = 0; j < count; j++) out.push(make(y0[j]!, y1[j]!))
-  })
-  return Object.freeze(out)
-}
+/** {@link split} of a checked key into `n` keys (`[n, 2]`), without consuming it (the caller has). @internal */
+export const splitKeys = (k: Key, n: number): KeyArray => asKey(bind('randomSplit', [k], { n })) as KeyArray
 
-/** `[next, sub]`: {@link splitKeys} into two. @internal */
-export const splitPair = (k: Key): readonly [Key, Key] => splitKeys(k, 2) as readonly [Key, Key]
+/** `[next, sub]` of a checked key, without consuming it: key `i` of a split is `foldIn(k, i)`. @internal */
+export const splitPair = (k: Key): readonly [Key, Key] => [foldKey(k, 0), foldKey(k, 1)]
 
-const c0 = new Uint32Array(1)
-const c1 = new Uint32Array(1)
-const o0 = new Uint32Array(1)
-const o1 = new Uint32Array(1)
+const foldKey = (k: Key, data: number): Key => asKey(bind('randomFoldIn', [k], { data: data >>> 0 }))
 
 /**
  * A new key from a key and a 32-bit integer, as `jax.random.fold_in`: the
@@ -224,7 +261,8 @@ const o1 = new Uint32Array(1)
  * @example
  * import { random } from 'grad-ts'
  * const k = random.key(72)
- * console.assert(random.keyEq.equals(random.foldIn(k, 2), random.split(k, 3)[2]!))
+ * const [, , third] = random.split(k, 3)
+ * console.assert(random.keyEq.equals(random.foldIn(k, 2), third!))
  * const perStep = random.checkKeyReuse(() => [0, 1, 2].map((step) => random.uniform(random.foldIn(k, step), [])))
  * console.assert(perStep.length === 3)
  * @since 0.1.0
@@ -233,11 +271,7 @@ export const foldIn = (k: Key, data: number): Key => {
   if (!Number.isInteger(data) || data < -2147483648 || data > 0xffffffff) {
     throw new TensorError('foldIn', `data must be a 32-bit integer in [-2^31, 2^32), got ${data}`)
   }
-  checkKey('foldIn', k)
-  c0[0] = 0
-  c1[0] = data >>> 0
-  threefryInto(k[0], k[1], c0, c1, o0, o1, 0, 1)
-  return make(o0[0]!, o1[0]!)
+  return foldKey(checkKey('foldIn', k), data)
 }
 
 /**
@@ -254,7 +288,4 @@ export const foldIn = (k: Key, data: number): Key => {
  * console.assert(a.toTypedArray().join() === b.toTypedArray().join())
  * @since 0.1.0
  */
-export const clone = (k: Key): Key => {
-  checkKey('clone', k)
-  return make(k[0], k[1])
-}
+export const clone = (k: Key): Key => asKey(stopGradient(checkKey('clone', k, true)))

@@ -13,66 +13,34 @@
  * - bernoulli: `uniform(key, shape, dtype of p) < p`.
  * - normal: `√2 · erfinv(u)`, `u` uniform on `[nextafter(−1, 0), 1)` in the dtype.
  *
- * Samplers read their key and never split it: use a fresh key per call.
+ * A draw is the `randomBits` primitive (the kernels are the backend's), so
+ * every transformation sees it: under `vmap` with a batch of keys, each key
+ * draws its own slice. Samplers consume their key (except `permutation`,
+ * which splits it internally, they never split it): use a fresh key per call.
  */
 import type { FloatDType } from '../core/dtype.js'
 import { TensorError, fmtShape } from '../core/errors.js'
-import { type Shape, broadcastShapes, checkShape, shapeEq, sizeOf, stridesOf } from '../core/shape.js'
-import { type Tensor, wrap } from '../core/tensor.js'
-import { erfinv32, erfinv64 } from './erfinv.js'
+import { type Shape, broadcastShapes, checkShape, shapeEq } from '../core/shape.js'
+import { type Tensor, arange, elementsIfConcrete } from '../core/tensor.js'
+import { add, cast, less, where } from '../ad/ops/elementwise.js'
+import { argsort } from '../ad/ops/sort.js'
+import { gather } from '../ad/ops/shape.js'
+import type { Distribution } from '../ad/primitives.js'
+import { bind } from '../ad/trace.js'
 import { type Key, consume, splitPair } from './key.js'
-import { threefryIota } from './threefry.js'
 
-const TWO_M23 = 2 ** -23
-const TWO_M52 = 2 ** -52
-
-const shapeOf = (op: string, shape: readonly number[]): Shape => {
-  if (!Array.isArray(shape)) throw new TensorError(op, `shape must be an array of non-negative integers, got ${typeof shape}`)
-  return checkShape(op, shape)
-}
+const shapeOf = (op: string, shape: readonly number[]): Shape => checkShape(op, shape)
 
 const checkDType = (op: string, dtype: unknown): FloatDType => {
   if (dtype !== 'float32' && dtype !== 'float64') throw new TensorError(op, `dtype must be 'float32' or 'float64', got ${String(dtype)}`)
   return dtype
 }
 
-/** The 32-bit random words of `n` flat positions. @internal */
-export const bits32 = (k: Key, n: number): Uint32Array => {
-  const out = new Uint32Array(n)
-  threefryIota(k[0], k[1], n, (y0, y1, offset, count) => {
-    for (let j = 0; j < count; j++) out[offset + j] = y0[j]! ^ y1[j]!
-  })
-  return out
-}
+/** One draw from a consumed key: the random-bits primitive, so every transformation sees it. */
+const draw = (k: Key, shape: Shape, dist: Distribution): Tensor => bind('randomBits', [k], { shape, dist })
 
-/** Uniform float32 values on [lo, hi) in XLA's float32 arithmetic. @internal */
-export const uniform32 = (k: Key, n: number, minval: number, maxval: number): Float32Array => {
-  const f = Math.fround
-  const lo = f(minval)
-  const span = f(f(maxval) - lo)
-  const b = bits32(k, n)
-  const out = new Float32Array(n)
-  for (let i = 0; i < n; i++) {
-    const v = f(f((b[i]! >>> 9) * TWO_M23 * span) + lo)
-    out[i] = v < lo ? lo : v
-  }
-  return out
-}
-
-/** Uniform float64 values on [lo, hi) from 64-bit words. @internal */
-export const uniform64 = (k: Key, n: number, lo: number, hi: number): Float64Array => {
-  const span = hi - lo
-  const out = new Float64Array(n)
-  threefryIota(k[0], k[1], n, (y0, y1, offset, count) => {
-    for (let j = 0; j < count; j++) {
-      const w0 = y0[j]!
-      const mant = (w0 >>> 12) * 4294967296 + ((((w0 & 0xfff) << 20) | (y1[j]! >>> 12)) >>> 0)
-      const v = mant * TWO_M52 * span + lo
-      out[offset + j] = v < lo ? lo : v
-    }
-  })
-  return out
-}
+/** Uniform samples of a checked key, without consuming it (the caller has). @internal */
+export const uniformOf = (k: Key, shape: Shape, dtype: FloatDType, minval: number, maxval: number): Tensor => draw(k, shape, { kind: 'uniform', dtype, minval, maxval })
 
 /**
  * Uniform random bits, as `jax.random.bits(key, shape)` with the default
@@ -89,7 +57,7 @@ export const uniform64 = (k: Key, n: number, lo: number, hi: number): Float64Arr
 export const bits = (k: Key, shape: readonly number[]): { readonly shape: Shape; readonly data: Uint32Array } => {
   const s = shapeOf('bits', shape)
   consume('bits', k)
-  return { shape: s, data: bits32(k, sizeOf(s)) }
+  return { shape: s, data: new Uint32Array(draw(k, s, { kind: 'bits' }).toTypedArray()) }
 }
 
 /** Options of {@link uniform}. @since 0.1.0 */
@@ -131,8 +99,7 @@ export const uniform = (k: Key, shape: readonly number[], opts: UniformOptions =
   }
   if (minval > maxval) throw new TensorError('uniform', `minval ${minval} is greater than maxval ${maxval}`)
   consume('uniform', k)
-  const n = sizeOf(s)
-  return dtype === 'float32' ? wrap(s, dtype, uniform32(k, n, minval, maxval)) : wrap(s, dtype, uniform64(k, n, minval, maxval))
+  return uniformOf(k, s, dtype, minval, maxval)
 }
 
 /**
@@ -152,16 +119,7 @@ export const normal = (k: Key, shape: readonly number[], dtype: FloatDType = 'fl
   const s = shapeOf('normal', shape)
   checkDType('normal', dtype)
   consume('normal', k)
-  const n = sizeOf(s)
-  if (dtype === 'float32') {
-    const u = uniform32(k, n, Math.fround(-1 + 2 ** -24), 1)
-    const sqrt2 = Math.fround(Math.SQRT2)
-    for (let i = 0; i < n; i++) u[i] = Math.fround(sqrt2 * erfinv32(u[i]!))
-    return wrap(s, dtype, u)
-  }
-  const u = uniform64(k, n, -1 + 2 ** -53, 1)
-  for (let i = 0; i < n; i++) u[i] = Math.SQRT2 * erfinv64(u[i]!)
-  return wrap(s, dtype, u)
+  return draw(k, s, { kind: 'normal', dtype })
 }
 
 /**
@@ -184,12 +142,8 @@ export const bernoulli = (k: Key, p: number | Tensor, shape?: readonly number[])
     if (!(p >= 0 && p <= 1)) throw new TensorError('bernoulli', `p must be a probability in [0, 1], got ${p}`)
     const s = shapeOf('bernoulli', shape ?? [])
     consume('bernoulli', k)
-    const n = sizeOf(s)
-    const u = uniform32(k, n, 0, 1)
-    const pf = Math.fround(p)
-    const out = new Uint8Array(n)
-    for (let i = 0; i < n; i++) out[i] = u[i]! < pf ? 1 : 0
-    return wrap(s, 'bool', out)
+    // p is a weak scalar: it meets the float32 uniform and is rounded to float32, as in JAX.
+    return less(uniformOf(k, s, 'float32', 0, 1), p)
   }
   if (typeof p !== 'object' || !('dtype' in p) || (p.dtype !== 'float32' && p.dtype !== 'float64')) {
     throw new TensorError('bernoulli', `p must be a number or a float32/float64 tensor, got ${typeof p === 'object' ? `a ${p.dtype} tensor` : typeof p}`)
@@ -198,41 +152,11 @@ export const bernoulli = (k: Key, p: number | Tensor, shape?: readonly number[])
   if (!shapeEq(broadcastShapes(s, p.shape, 'bernoulli'), s)) {
     throw new TensorError('bernoulli', `p of shape ${fmtShape(p.shape)} does not broadcast to shape ${fmtShape(s)}`)
   }
-  const pd = p.data
-  for (let i = 0; i < pd.length; i++) {
-    if (!(pd[i]! >= 0 && pd[i]! <= 1)) throw new TensorError('bernoulli', `p must hold probabilities in [0, 1], found ${pd[i]!} at flat index ${i}`)
-  }
+  const pd = elementsIfConcrete(p)
+  const at = pd?.findIndex((v) => !(v >= 0 && v <= 1)) ?? -1
+  if (at >= 0) throw new TensorError('bernoulli', `p must hold probabilities in [0, 1], found ${pd![at]!} at flat index ${at}`)
   consume('bernoulli', k)
-  const n = sizeOf(s)
-  const u = p.dtype === 'float32' ? uniform32(k, n, 0, 1) : uniform64(k, n, 0, 1)
-  const out = new Uint8Array(n)
-  const pIndex = broadcastIndex(s, p.shape)
-  for (let i = 0; i < n; i++) out[i] = u[i]! < pd[pIndex[i]!]! ? 1 : 0
-  return wrap(s, 'bool', out)
-}
-
-/** For each flat index of `out`, the flat index of the broadcast input. */
-const broadcastIndex = (out: Shape, inp: Shape): Int32Array => {
-  const n = sizeOf(out)
-  const idx = new Int32Array(n)
-  if (sizeOf(inp) === 1) return idx
-  const r = out.length
-  const inStrides = stridesOf(inp)
-  const step = new Array<number>(r).fill(0)
-  for (let d = 0; d < inp.length; d++) if (inp[d] !== 1) step[r - inp.length + d] = inStrides[d]!
-  const counter = new Array<number>(r).fill(0)
-  let at = 0
-  for (let i = 0; i < n; i++) {
-    idx[i] = at
-    for (let d = r - 1; d >= 0; d--) {
-      counter[d]!++
-      at += step[d]!
-      if (counter[d]! < out[d]!) break
-      at -= step[d]! * counter[d]!
-      counter[d] = 0
-    }
-  }
-  return idx
+  return less(uniformOf(k, s, p.dtype, 0, 1), p)
 }
 
 /**
@@ -251,15 +175,14 @@ export const permutation = (k: Key, n: number): Tensor => {
   if (!Number.isSafeInteger(n) || n < 0 || n > 2 ** 31 - 1) throw new TensorError('permutation', `n must be an integer in [0, 2³¹), got ${n}`)
   consume('permutation', k)
   const rounds = Math.ceil((3 * Math.log(Math.max(1, n))) / Math.log(0xffffffff))
-  let x = Int32Array.from({ length: n }, (_, i) => i)
+  let x = arange(0, n, 1, 'int32')
   let key = k
   for (let r = 0; r < rounds; r++) {
     const [next, sub] = splitPair(key)
     key = next
-    const sortKeys = bits32(sub, n)
-    // Array.prototype.sort is stable, as lax.sort_key_val is.
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => sortKeys[a]! - sortKeys[b]!)
-    x = Int32Array.from(order, (i) => x[i]!)
+    // The sort keys are uint32 words (int32 bits): made exact and unsigned in float64 before the stable sort.
+    const bits = cast(draw(sub, [n], { kind: 'bits' }), 'float64')
+    x = gather(x, argsort(where(less(bits, 0), add(bits, 2 ** 32), bits)))
   }
-  return wrap([n], 'int32', x)
+  return x
 }

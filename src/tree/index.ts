@@ -14,6 +14,8 @@
  * @module
  */
 import { describe as describeValue } from '../core/check.js'
+import type { Aval } from '../core/aval.js'
+import { isDType } from '../core/dtype.js'
 import { TensorError, fmtShape } from '../core/errors.js'
 import { shapeEq } from '../core/shape.js'
 import { Tensor } from '../core/tensor.js'
@@ -66,10 +68,25 @@ const isRecord = (x: unknown): x is Readonly<Record<string, unknown>> => {
 
 const join = (prefix: string, key: string | number): string => (prefix === '' ? String(key) : `${prefix}.${String(key)}`)
 
-const visit = (t: unknown, path: string, out: Leaf[], op: string): void => {
-  if (t instanceof Tensor) out.push({ path, value: t })
-  else if (Array.isArray(t)) (t as readonly unknown[]).forEach((c, i) => { visit(c, join(path, i), out, op) })
-  else if (isRecord(t)) for (const k of Object.keys(t)) visit(t[k], join(path, k), out, op)
+const isTensor = (t: unknown): t is Tensor => t instanceof Tensor
+
+/**
+ * A `{ shape, dtype }` record: the leaf of an aval tree (`evalShape`, `trace`).
+ * @internal
+ */
+export const isAvalRecord = (t: unknown): t is Aval => {
+  if (!isRecord(t)) return false
+  const keys = Object.keys(t)
+  return keys.length === 2 && keys.includes('shape') && keys.includes('dtype') && Array.isArray(t.shape) && isDType(t.dtype)
+}
+
+/** A tensor or an aval record: the leaves of the trees `evalShape` and `trace` take. @internal */
+export const isAbstractLeaf = (t: unknown): t is Tensor | Aval => t instanceof Tensor || isAvalRecord(t)
+
+const visit = <L>(t: unknown, path: string, out: { path: string; value: L }[], op: string, isLeaf: (t: unknown) => t is L): void => {
+  if (isLeaf(t)) out.push({ path, value: t })
+  else if (Array.isArray(t)) (t as readonly unknown[]).forEach((c, i) => { visit(c, join(path, i), out, op, isLeaf) })
+  else if (isRecord(t)) for (const k of Object.keys(t)) visit(t[k], join(path, k), out, op, isLeaf)
   else throw new TensorError(op, `${path === '' ? 'the tree' : path} is not a tensor, array or plain record (got ${describeValue(t)})`)
 }
 
@@ -85,9 +102,12 @@ const visit = (t: unknown, path: string, out: Leaf[], op: string): void => {
 export const flatten = <T extends TreeLike<T>>(t: T): readonly Leaf[] => flattenAs('tree.flatten', t)
 
 /** `flatten`, with a malformed tree reported under the name of the function the user called (`grad`, `vjp`, …). @internal */
-export const flattenAs = (op: string, t: AnyTree): readonly Leaf[] => {
-  const out: Leaf[] = []
-  visit(t, '', out, op)
+export const flattenAs = (op: string, t: AnyTree): readonly Leaf[] => flattenWith(op, t, isTensor)
+
+/** The leaves of a tree whose leaves are what `isLeaf` says (tensors, or tensors and avals), each with its path. @internal */
+export const flattenWith = <L>(op: string, t: unknown, isLeaf: (t: unknown) => t is L): readonly { readonly path: string; readonly value: L }[] => {
+  const out: { path: string; value: L }[] = []
+  visit(t, '', out, op, isLeaf)
   return out
 }
 
@@ -115,10 +135,10 @@ export const leaves = <T extends TreeLike<T>>(t: T): readonly Tensor[] => flatte
 export const unflatten = <T extends TreeLike<T>, L = Tensor>(like: T, values: readonly L[]): MapLeaves<T, L> => rebuild(like, values) as MapLeaves<T, L>
 
 /** `unflatten` without the type-level mapping, for generic callers. @internal */
-export const rebuild = (like: AnyTree, values: readonly unknown[]): unknown => {
+export const rebuild = (like: AnyTree, values: readonly unknown[], isLeaf: (t: unknown) => boolean = isTensor): unknown => {
   let i = 0
   const build = (t: unknown, path: string): unknown => {
-    if (t instanceof Tensor) {
+    if (isLeaf(t)) {
       if (i >= values.length) throw new TensorError('tree.unflatten', `ran out of leaves at ${path === '' ? 'the root' : path}: got ${values.length}`)
       return values[i++]
     }

@@ -2,14 +2,14 @@
  * Micro-benchmark of the matmul kernel against a naive i-k-j triple loop, single
  * thread, float32 (and float64 for comparison). Run: `npx tsx test/bench/kernel.ts [--quick]`.
  *
- * Block sizes in src/core/kernels/matmul.ts were chosen with this script and
+ * Block sizes in src/backend/js/matmul.ts were chosen with this script and
  * variants of it (Node 20, AMD EPYC, 2 vCPUs): the 4×4 micro-tile matched or beat
  * 4×2, 2×4, 2×6, 6×2, 3×3, 3×4, 4×3, 2×8, 4×8 and 8×4; KC 128–512, MC 32–128 and
  * NC 256–1024 were within the noise of a shared machine of each other, so NC is
  * chosen for memory (packed B ≈ 2 MiB, C tile in L2) rather than speed.
  */
 import { cpus, loadavg } from 'node:os'
-import { matmulKernel } from '../../src/core/kernels/matmul.js'
+import { matmulKernel } from '../../src/backend/js/matmul.js'
 import { fillUniform, median } from './util.js'
 
 type F = Float32Array | Float64Array

@@ -15,7 +15,7 @@
 import { describe, expect, it } from 'vitest'
 import { test } from '@fast-check/vitest'
 import fc from 'fast-check'
-import { matmulKernel } from '../../src/core/kernels/matmul.js'
+import { matmulKernel } from '../../src/backend/js/matmul.js'
 
 type DType = 'float32' | 'float64'
 type F = Float32Array | Float64Array

@@ -30,14 +30,10 @@ import {
   zeroDerivativeLaw,
 } from '../../laws/index.js'
 import { broadcastShapesArb, normalLike, shapeArb, tensorArb } from '../../laws/arbitraries.js'
-import { type Tensor, tensor, wrap } from '../../src/core/tensor.js'
+import { type Tensor, tensor } from '../../src/core/tensor.js'
 import * as T from '../../src/ad/index.js'
-import { primitive } from '../../src/ad/prim.js'
-import { bind } from '../../src/ad/trace.js'
-import { elementwisePrimitives } from '../../src/ad/ops/elementwise.js'
-import { reducePrimitives } from '../../src/ad/ops/reduce.js'
-import { shapePrimitives } from '../../src/ad/ops/shape.js'
-import { matmulPrimitives } from '../../src/ad/ops/matmul.js'
+import { type Prim, abstractEval } from '../../src/ad/primitives.js'
+import { vjpRules } from '../../src/ad/rules/derivatives.js'
 import { S, scalarized, table } from './table.js'
 
 const RUNS = { numRuns: 50 }
@@ -50,8 +46,7 @@ describe('the gradient laws hold for every primitive and composite (orders 1 and
   })
 
   it('the table covers every primitive that has a VJP, and each row exercises its ops', () => {
-    const registry = [elementwisePrimitives, reducePrimitives, shapePrimitives, matmulPrimitives].flatMap((r) => Object.values(r) as readonly { name: string; vjp: unknown }[])
-    const differentiable = registry.filter((p) => p.vjp !== null).map((p) => p.name)
+    const differentiable = (Object.keys(abstractEval) as Prim[]).filter((p) => vjpRules[p] !== null && p !== 'user')
     const exercised = new Set<string>()
     for (const r of table) for (const k of fc.sample(r.cases, { numRuns: 10, seed: 1 })) for (const n of T.trace(k.f)(k.x).nodes) exercised.add(n.op)
     expect(differentiable.filter((name) => !exercised.has(name))).toEqual([])
@@ -111,30 +106,34 @@ describe('non-differentiable ops have zero derivatives', () => {
 
 // ---------------------------------------------------------------- the laws can fail
 
+/** A user primitive that computes x² with the given derivative rules (written wrong on purpose below). */
+const square = (name: string, vjp: (g: Tensor, x: Tensor) => Tensor, jvp: (t: Tensor, x: Tensor) => Tensor) => {
+  const p: T.Primitive<undefined> = T.definePrimitive({
+    name,
+    abstractEval: ([x]) => x!,
+    impl: ([x]) => x!.map((v) => v * v),
+    vjp: (g, { inputs: [x] }) => vjp(g, x!),
+    jvp: ([t], { inputs: [x] }) => jvp(t!, x!),
+    batch: ([x], [d]) => [p([x!], undefined), d!],
+  })
+  return (x: Tensor): Tensor => p([x], undefined)
+}
 /** x², with a correct VJP and a JVP that is off by half: jvp and vjp disagree. */
-const badJvpP = primitive<undefined>({
-  name: 'badJvpSquare',
-  shapeRule: ([x]) => ({ shape: x!.shape, dtype: x!.dtype }),
-  kernel: ([x], _, shape, dtype) => wrap(shape, dtype, x!.data.map((v) => v * v)),
-  vjp: [(g, { inputs: [x] }) => T.mul(g, T.mul(x!, 2))],
-  jvp: [(t, { inputs: [x] }) => T.mul(t, T.mul(x!, 3))],
-})
+const badJvp = square('badJvpSquare', (g, x) => T.mul(g, T.mul(x, 2)), (t, x) => T.mul(t, T.mul(x, 3)))
 /** x², with a correct JVP and a VJP that forgets the factor 2. */
-const badVjpP = primitive<undefined>({ ...badJvpP, name: 'badVjpSquare', vjp: [(g, { inputs: [x] }) => T.mul(g, x!)], jvp: [(t, { inputs: [x] }) => T.mul(t, T.mul(x!, 2))] })
+const badVjp = square('badVjpSquare', (g, x) => T.mul(g, x), (t, x) => T.mul(t, T.mul(x, 2)))
 /** x·|t|: a "JVP" that is not linear in the tangent (and a VJP to match at t = 1). */
-const nonlinearP = primitive<undefined>({ ...badJvpP, name: 'nonlinearJvp', jvp: [(t, { inputs: [x] }) => T.mul(T.abs(t), T.mul(x!, 2))] })
+const nonlinear = square('nonlinearJvp', (g, x) => T.mul(g, T.mul(x, 2)), (t, x) => T.mul(T.abs(t), T.mul(x, 2)))
 /** a·b whose rules claim ∂/∂b = 2a: a "gradient" that is no gradient, so its Hessian is not symmetric. */
-const asymmetricP = primitive<undefined>({
+const asymmetricP: T.Primitive<undefined> = T.definePrimitive({
   name: 'asymmetricMul',
-  shapeRule: ([a]) => ({ shape: a!.shape, dtype: a!.dtype }),
-  kernel: ([a, b], _, shape, dtype) => wrap(shape, dtype, a!.data.map((v, i) => v * b!.data[i]!)),
-  vjp: [(g, { inputs: [, b] }) => T.mul(g, b!), (g, { inputs: [a] }) => T.mul(g, T.mul(a!, 2))],
-  jvp: [(t, { inputs: [, b] }) => T.mul(t, b!), (t, { inputs: [a] }) => T.mul(t, T.mul(a!, 2))],
+  abstractEval: ([a]) => a!,
+  impl: ([a, b]) => a!.map((v, i) => v * b![i]!),
+  vjp: (g, { inputs: [a, b] }, i) => (i === 0 ? T.mul(g, b!) : T.mul(g, T.mul(a!, 2))),
+  jvp: ([ta, tb], { inputs: [a, b] }) => T.add(ta === null ? 0 : T.mul(ta!, b!), tb === null ? 0 : T.mul(tb!, T.mul(a!, 2))),
+  batch: ([a, b], [da, db]) => [asymmetricP([a!, b!], undefined), da ?? db!],
 })
-const badJvp = (x: Tensor): Tensor => bind(badJvpP, [x], undefined)
-const badVjp = (x: Tensor): Tensor => bind(badVjpP, [x], undefined)
-const nonlinear = (x: Tensor): Tensor => bind(nonlinearP, [x], undefined)
-const asymmetric = (p: { a: Tensor; b: Tensor }): Tensor => T.sum(bind(asymmetricP, [p.a, p.b], undefined))
+const asymmetric = (p: { a: Tensor; b: Tensor }): Tensor => T.sum(asymmetricP([p.a, p.b], undefined))
 
 /** The message of the law that made a property fail (fast-check keeps it as the error's cause). */
 const failure = <Ts extends unknown[]>(property: fc.IProperty<Ts>): string => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { erfinv32, erfinv64 } from '../../src/random/erfinv.js'
+import { erfinv32, erfinv64 } from '../../src/backend/js/erfinv.js'
 import { erfinvRelError } from './erf-reference.js'
 
 describe('erfinv64 (Giles, double precision, as XLA decomposes chlo.erf_inv)', () => {

@@ -24,7 +24,7 @@ const reuseError = (f: () => unknown): TensorError => {
   }
   throw new Error('expected a key-reuse error')
 }
-const words = (k: Key) => `[${k[0]}, ${k[1]}]`
+const words = (k: Key) => `[${keyData(k).join(', ')}]`
 const consumedBy = (op: string, k: Key) => `${op}: key ${words(k)} was already consumed; split it instead of reusing it`
 
 const samplers: [string, (k: Key) => unknown][] = [

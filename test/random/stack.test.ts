@@ -14,7 +14,7 @@ import * as RR from 'fp-ts/lib/ReadonlyRecord.js'
 import * as random from '../../src/random/index.js'
 import type { Key, Random } from '../../src/random/index.js'
 
-const { chain, evaluate, keyEq, keyR, map, of, run, split } = random
+const { chain, evaluate, keyEq, keyR, map, of, run, split, keyData } = random
 const N = 1_000_000
 
 /** The key after `n` draws by hand: `[next, sub] = split(key)`, `n` times. */
@@ -30,7 +30,7 @@ const subWords = (k: Key, n: number): number[] => {
   let cur = k
   for (let i = 0; i < n; i++) {
     const [next, sub] = split(cur)
-    out.push(sub[0])
+    out.push(keyData(sub)[0])
     cur = next
   }
   return out
@@ -49,7 +49,7 @@ describe('a million steps in constant stack', () => {
 
   it('a left-nested chain folded with reduce (one draw per step)', () => {
     const xs = Array.from({ length: N }, (_, i) => i)
-    const prog = xs.reduce((acc: Random<number>, x) => pipe(acc, chain((s: number) => map((d: Key) => s + x + (d[0] & 1))(keyR))), of(0))
+    const prog = xs.reduce((acc: Random<number>, x) => pipe(acc, chain((s: number) => map((d: Key) => s + x + (keyData(d)[0] & 1))(keyR))), of(0))
     const [total, rest] = timed('left-nested chain, 10⁶ draws', () => run(k)(prog))
     expect(keyEq.equals(rest, expected)).toBe(true)
     expect(total).toBeGreaterThanOrEqual((N * (N - 1)) / 2)
@@ -83,7 +83,7 @@ describe('a million steps in constant stack', () => {
 
   it('traverseArray over a million elements, each a draw', () => {
     const xs = Array.from({ length: N }, (_, i) => i)
-    const [out, rest] = timed('traverseArray, 10⁶ draws', () => run(k)(random.traverseArray((_: number, i: number) => map((d: Key) => [i, d[0]] as const)(keyR))(xs)))
+    const [out, rest] = timed('traverseArray, 10⁶ draws', () => run(k)(random.traverseArray((_: number, i: number) => map((d: Key) => [i, keyData(d)[0]] as const)(keyR))(xs)))
     expect(out.length).toBe(N)
     expect(out[N - 1]![0]).toBe(N - 1)
     expect(out.slice(0, 5).map(([, w]) => w)).toEqual(subWords(k, 5))
@@ -99,7 +99,7 @@ describe('a million steps in constant stack', () => {
 
 describe('long sequences and traversals, ours and fp-ts generic ones, agree and run', () => {
   const k = random.key(1)
-  const draw = (i: number) => map((d: Key) => d[1] ^ i)(keyR)
+  const draw = (i: number) => map((d: Key) => keyData(d)[1] ^ i)(keyR)
 
   it('sequenceT over 20,000 programs', () => {
     const rs = Array.from({ length: 20_000 }, (_, i) => draw(i))
@@ -141,7 +141,7 @@ describe('long sequences and traversals, ours and fp-ts generic ones, agree and 
   it('a hand-written Random is one step of the loop', () => {
     const byHand: Random<number> = (key) => {
       const [next, sub] = split(key)
-      return [sub[0], next]
+      return [keyData(sub)[0], next]
     }
     const prog = Array.from({ length: 100_000 }).reduce((acc: Random<number>) => pipe(acc, chain(() => byHand)), of(0))
     const [w, rest] = run(k)(prog)

@@ -4,7 +4,7 @@
  */
 import { TensorError, fmtShape } from '../../core/errors.js'
 import { broadcastShapes, checkSize, normAxis } from '../../core/shape.js'
-import { type Tensor, arange, tensorArg, zeros } from '../../core/tensor.js'
+import { type Tensor, arange, elementsIfConcrete, tensorArg, zeros } from '../../core/tensor.js'
 import { describe } from '../../core/check.js'
 import { isFloat, promote } from '../../core/dtype.js'
 import { type TensorLike, abs, add, asTensor, coerce2, cast, div, equal, exp, log, maximum, minimum, mul, neg, sqrt, stopGradient, sub, where } from './elementwise.js'
@@ -90,10 +90,11 @@ export const softmax = (x0: Tensor, axis = -1): Tensor => {
   return div(e, sum(e, { axis: a, keepdims: true }))
 }
 
-/** The first label outside `[0, classes)`, described, or undefined. */
+/** The first label outside `[0, classes)`, described, or undefined (also when the labels have no values yet: inside vmap or evalShape). */
 const badLabel = (labels: Tensor, classes: number, what: (flat: number) => string): string | undefined => {
-  const at = labels.data.findIndex((v) => v < 0 || v >= classes)
-  return at < 0 ? undefined : `${what(at)} is ${labels.data[at]}, outside the ${classes} classes [0, ${classes})`
+  const data = elementsIfConcrete(labels)
+  const at = data?.findIndex((v) => v < 0 || v >= classes) ?? -1
+  return at < 0 ? undefined : `${what(at)} is ${data![at]}, outside the ${classes} classes [0, ${classes})`
 }
 
 /** `labels[i][j]` for a flat index of a tensor of `shape`. */

@@ -9,7 +9,7 @@
  * rotates and xors); a Uint32Array store reinterprets the bits as unsigned.
  * The loops are the only loops over counters in `src/random/`.
  */
-import { TensorError } from '../core/errors.js'
+import { TensorError } from '../../core/errors.js'
 
 const rotl = (x: number, r: number): number => (x << r) | (x >>> (32 - r))
 

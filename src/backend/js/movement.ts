@@ -2,8 +2,8 @@
  * Data movement: transpose, broadcast, slice, pad, concat, gather and
  * scatter-add. Every kernel copies into a fresh buffer in contiguous runs.
  */
-import { type TypedArray } from '../dtype.js'
-import { type Shape, sizeOf, stridesOf } from '../shape.js'
+import { type TypedArray } from '../../core/dtype.js'
+import { type Shape, sizeOf, stridesOf } from '../../core/shape.js'
 import { planBroadcast, planStrided } from './plan.js'
 
 const fresh = (like: TypedArray, n: number): TypedArray => new (like.constructor as new (n: number) => TypedArray)(n)

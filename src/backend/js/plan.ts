@@ -5,7 +5,7 @@
  * operand's starting offset, so the kernels' inner loops are plain strided loops
  * with no index arithmetic per element.
  */
-import { type Shape, sizeOf } from '../shape.js'
+import { type Shape, sizeOf } from '../../core/shape.js'
 
 /** @internal */
 export interface Plan {

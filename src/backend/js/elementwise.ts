@@ -5,8 +5,8 @@
  * called per element. Float32 results are computed in double precision and
  * rounded once on store.
  */
-import { type DType, type TypedArray, alloc } from '../dtype.js'
-import { type Shape, sizeOf } from '../shape.js'
+import { type DType, type TypedArray, alloc } from '../../core/dtype.js'
+import { type Shape, sizeOf } from '../../core/shape.js'
 import { planBroadcast } from './plan.js'
 
 /** Unary ops with a kernel. @internal */

@@ -4,8 +4,8 @@
  * return the first index of the extreme (NaN counts as the extreme).
  * Callers move non-contiguous axes together first (see `reduceAxes`).
  */
-import { type DType, type TypedArray, alloc } from '../dtype.js'
-import { type Shape, sizeOf } from '../shape.js'
+import { type DType, type TypedArray, alloc } from '../../core/dtype.js'
+import { type Shape, sizeOf } from '../../core/shape.js'
 import { transposeKernel } from './movement.js'
 
 /** @internal */
