@@ -78,7 +78,7 @@ const reduceGen = (op: FuzzOpName): Gen => (b) => {
 
 const argGen = (op: FuzzOpName): Gen => (b) => {
   const x = b.main()
-  if (x !== undefined) b.emit(op, b.d.likely(30) ? [ref(x)] : [ref(x), lit(b.axis(x.shape.length))])
+  if (x !== undefined) b.emit(op, b.d.likely(30) ? [ref(x)] : [ref(x), lit(b.d.likely(30) ? { axis: b.axis(x.shape.length), keepdims: b.d.likely(50) } : { axis: b.axis(x.shape.length) })])
 }
 
 /** A shape that fits `x` as matmul's right operand (or left, `left`), with the flags. */
@@ -182,7 +182,7 @@ const concatGen: Gen = (b) => {
   const r = x.shape.length
   const axis = b.axis(r)
   const a = normAxis(axis, r)
-  if (!b.diff && b.d.rare(4)) return void b.emit('concat', [lit([]), lit(axis)])
+  if (!b.diff && b.d.rare(4)) return void b.emit('concat', [lit([]), lit({ axis })])
   const items = [x]
   for (let i = b.d.int(3); i > 0; i--) {
     const k = b.d.int(100)
@@ -192,21 +192,22 @@ const concatGen: Gen = (b) => {
       : k < 85 ? b.pick() : x
     if (v !== undefined) items.push(v)
   }
-  b.emit('concat', b.d.likely(25) && axis === 0 ? [{ refs: items.map((v) => v.ref) }] : [{ refs: items.map((v) => v.ref) }, lit(axis)])
+  b.emit('concat', b.d.likely(25) && axis === 0 ? [{ refs: items.map((v) => v.ref) }] : [{ refs: items.map((v) => v.ref) }, lit({ axis })])
 }
 
 const gatherGen: Gen = (b) => {
   const x = b.main()
   if (x === undefined) return
   const r = x.shape.length
+  // Without an axis, gather takes from the flattened tensor (jnp.take's default).
   const omit = b.d.likely(30)
   const axis = omit ? 0 : b.axis(r)
-  const size = x.shape[normAxis(axis, r)] ?? 0
+  const size = omit ? x.shape.reduce((n, d) => n * d, 1) : x.shape[normAxis(axis, r)] ?? 0
   const k = b.d.int(100)
-  const idx = b.diff && k < 30 && size > 0 ? b.emit('argmax', [ref(x), lit(axis)])
+  const idx = b.diff && k < 30 && size > 0 && !omit ? b.emit('argmax', [ref(x), lit({ axis })])
     : b.diff || k < 75 ? b.indices(size)
     : k < 90 ? b.pick((v) => v.dtype === 'int32') : b.pick()
-  if (idx !== undefined) b.emit('gather', omit ? [ref(x), ref(idx)] : [ref(x), ref(idx), lit(axis)])
+  if (idx !== undefined) b.emit('gather', omit ? [ref(x), ref(idx)] : [ref(x), ref(idx), lit({ axis })])
 }
 
 const scatterAddGen: Gen = (b) => {
@@ -219,14 +220,14 @@ const scatterAddGen: Gen = (b) => {
   const idx = b.indices(size, u.shape.slice(axis, axis + ir))
   if (idx === undefined) return
   const bad = !b.diff && b.d.rare(10)
-  b.emit('scatterAdd', [ref(u), ref(idx), lit(bad ? b.d.pick([axis, r + 1, -1]) : axis), lit(bad ? b.d.pick([-1, 1.5, size]) : size)])
+  b.emit('scatterAdd', [ref(u), ref(idx), lit({ axis: bad ? b.d.pick([axis, r + 1, -1]) : axis, size: bad ? b.d.pick([-1, 1.5, size]) : size })])
 }
 
 const expandDimsGen: Gen = (b) => {
   const x = b.main()
   if (x === undefined) return
   const r = x.shape.length
-  b.emit('expandDims', [ref(x), lit(!b.diff && b.d.rare(10) ? b.d.pick([r + 1, -r - 2]) : b.d.int(2 * r + 2) - (r + 1))])
+  b.emit('expandDims', [ref(x), lit({ axis: !b.diff && b.d.rare(10) ? b.d.pick([r + 1, -r - 2]) : b.d.likely(20) ? [0, -1] : b.d.int(2 * r + 2) - (r + 1) })])
 }
 
 const squeezeGen: Gen = (b) => {
@@ -237,26 +238,26 @@ const squeezeGen: Gen = (b) => {
   if (b.d.likely(40)) return void b.emit('squeeze', [ref(x)])
   const axes = ones.filter(() => b.d.likely(60))
   if (!b.diff && b.d.rare(15)) axes.push(b.d.pick([b.d.int(r + 1), r, ones[0] ?? 0]))
-  b.emit('squeeze', [ref(x), lit(axes.length === 1 && b.d.likely(50) ? axes[0] : axes)])
+  b.emit('squeeze', [ref(x), lit({ axis: axes.length === 1 && b.d.likely(50) ? axes[0] : axes })])
 }
 
 const softmaxGen = (op: FuzzOpName): Gen => (b) => {
   const x = b.main()
-  if (x !== undefined) b.emit(op, b.d.likely(40) ? [ref(x)] : [ref(x), lit(b.axis(x.shape.length))])
+  if (x !== undefined) b.emit(op, b.d.likely(40) ? [ref(x)] : [ref(x), lit({ axis: b.axis(x.shape.length) })])
 }
 
 const logSumExpGen: Gen = (b) => {
   const x = b.main()
   if (x === undefined) return
-  const k = b.d.int(3)
-  b.emit('logSumExp', k === 0 ? [ref(x)] : k === 1 ? [ref(x), lit(b.axis(x.shape.length))] : [ref(x), lit(b.axis(x.shape.length)), lit(b.d.likely(50))])
+  const o = b.reduceOptions(x.shape.length)
+  b.emit('logSumExp', o === undefined ? [ref(x)] : [ref(x), lit(o)])
 }
 
 const oneHotGen: Gen = (b) => {
   const classes = !b.diff && b.d.rare(8) ? b.d.pick([-1, 2.5, NaN, HUGE]) : b.d.int(5)
   const k = b.d.int(100)
   const src = b.diff ? b.pick((v) => v.dtype === 'float64' && v.shape.length > 0 && v.shape[v.shape.length - 1]! <= classes && v.shape[v.shape.length - 1]! > 0) : undefined
-  const labels = src !== undefined && k < 40 ? b.emit('argmax', [ref(src)])
+  const labels = src !== undefined && k < 40 ? b.emit('argmax', [ref(src), lit({ axis: -1 })])
     : b.diff || k < 70 ? b.indices(Math.max(classes, 0) + (b.diff ? 0 : 1))
     : k < 85 ? b.pick((v) => v.dtype === 'int32') : b.pick()
   if (labels === undefined) return

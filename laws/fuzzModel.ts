@@ -17,30 +17,30 @@
  */
 import type { DType } from '../src/core/dtype.js'
 import {
-  type ArgInfo, type Expectation, type Operand, type Rule, MAX_ELEMENTS, Model, Reject, axisOf, binary, binaryDtype, broadcast, common, count, dimsOf,
+  type ArgInfo, type Expectation, type Operand, type Rule, MAX_ELEMENTS, Model, Reject, binary, binaryDtype, broadcast, common, count, dimsOf,
   dtypeArg, floatOf, fmt, indices, isFloat, isInt32, lit, operand, promote, reject, shapeOf, show, sizeOf, tensorArg, unary, DTYPES,
 } from './fuzzModelBase.js'
-import { argReduction, broadcastTo, concat, expandDims, gather, matmul, pad, reduction, reshape, scatterAdd, slice, squeeze, sumTo, transpose } from './fuzzModelOps.js'
+import { argReduction, broadcastTo, concat, expandDims, gather, matmul, optionsOf, pad, reduceAxes, reducedShape, reduction, reshape, scatterAdd, slice, squeeze, sumTo, transpose } from './fuzzModelOps.js'
 
 export { type ArgInfo, type Expectation, MAX_ELEMENTS } from './fuzzModelBase.js'
 
 // ------------------------------------------------------------ composites
 
-/** softmax, logSoftmax: one axis (the last by default); an empty axis has nothing to normalise, so a TensorError is allowed. */
-const softmaxLike: Rule = (m, [a, ax]) => {
+/** softmax, logSoftmax: axes (the last by default); an empty axis has nothing to normalise, so a TensorError is allowed. */
+const softmaxLike: Rule = (m, [a, o]) => {
   const x = tensorArg(m, a, 'x')
-  const axis = axisOf(lit(ax) ?? -1, x.shape.length)
-  if (x.shape[axis] === 0) m.allow('an empty axis')
+  const given = optionsOf(lit(o))
+  const { axes } = reduceAxes(x, { axis: given.axis ?? -1 })
+  if (axes.some((i) => x.shape[i] === 0)) m.allow('an empty axis')
   return { shape: x.shape, dtypes: [floatOf(x.dtype)] }
 }
 
-const logSumExp: Rule = (m, [a, ax, k]) => {
+/** logSumExp: a reduction over axes (all by default, as jax.nn.logsumexp). */
+const logSumExp: Rule = (m, [a, o]) => {
   const x = tensorArg(m, a, 'x')
-  const axis = axisOf(lit(ax) ?? -1, x.shape.length)
-  const keep = lit(k) ?? false
-  if (typeof keep !== 'boolean') return reject('keepdims is not a boolean')
-  if (x.shape[axis] === 0) m.allow('an empty axis')
-  return { shape: keep ? x.shape.map((d, i) => (i === axis ? 1 : d)) : x.shape.filter((_, i) => i !== axis), dtypes: [floatOf(x.dtype)] }
+  const p = reduceAxes(x, lit(o))
+  if (p.axes.some((i) => x.shape[i] === 0)) m.allow('an empty axis')
+  return { shape: reducedShape(x, p), dtypes: [floatOf(x.dtype)] }
 }
 
 const oneHot: Rule = (m, [l, c, d]) => {

@@ -30,12 +30,33 @@ export const reduction = (op: 'sum' | 'max' | 'min' | 'mean' | 'norm'): Rule => 
   return { shape: reducedShape(x, p), dtypes: [dtype] }
 }
 
-export const argReduction: Rule = (m, [a, ax]) => {
+/** An options object `{ axis?, … }` (undefined: none given). */
+export const optionsOf = (o: unknown): Readonly<Record<string, unknown>> => {
+  if (o === undefined) return {}
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return reject(`options ${show(o)} are not an object`)
+  return o as Readonly<Record<string, unknown>>
+}
+
+/** The one axis of an options object, normalised, or `fallback` (undefined: none). */
+export const oneAxis = (o: unknown, r: number, fallback?: number): number | undefined => {
+  const { axis } = optionsOf(o)
+  if (axis === undefined) return fallback === undefined ? undefined : axisOf(fallback, r)
+  return axisOf(axis, r)
+}
+
+/** argmax, argmin: one axis, or the flattened tensor when none is given (JAX's default). */
+export const argReduction: Rule = (m, [a, o]) => {
   const x = tensorArg(m, a, 'x')
-  const axis = axisOf(ax?.kind === 'lit' && ax.value !== undefined ? ax.value : -1, x.shape.length)
+  const { keepdims } = optionsOf(lit(o))
+  if (keepdims !== undefined && typeof keepdims !== 'boolean') reject(`keepdims ${show(keepdims)} is not a boolean`)
   if (x.dtype === 'bool') reject('argmax/argmin need a numeric tensor')
+  const axis = oneAxis(lit(o), x.shape.length)
+  if (axis === undefined) {
+    if (x.shape.some((d) => d === 0)) reject(`${fmt(x.shape)} is empty`)
+    return { shape: keepdims === true ? x.shape.map(() => 1) : [], dtypes: ['int32'] }
+  }
   if (x.shape[axis] === 0) reject(`axis ${axis} of ${fmt(x.shape)} is empty`)
-  return { shape: x.shape.filter((_, i) => i !== axis), dtypes: ['int32'] }
+  return { shape: keepdims === true ? x.shape.map((d, i) => (i === axis ? 1 : d)) : x.shape.filter((_, i) => i !== axis), dtypes: ['int32'] }
 }
 
 
@@ -134,13 +155,13 @@ export const pad: Rule = (m, [a, b, e]) => {
   return { shape: x.shape.map((d, i) => before[i]! + d + after[i]!), dtypes: [x.dtype] }
 }
 
-export const concat: Rule = (m, [xs, ax]) => {
+export const concat: Rule = (m, [xs, o]) => {
   if (xs?.kind !== 'list') return reject('concat takes a list of tensors')
   const ts = xs.items.map((t, i) => (t.kind === 'tensor' ? t : reject(`item ${i} is not a tensor`)))
   if (ts.length === 0) reject('concat of no tensors')
   const first = ts[0]!
   const r = first.shape.length
-  const axis = axisOf(lit(ax) ?? 0, r)
+  const axis = oneAxis(lit(o), r, 0)!
   if (ts.length === 1) return { shape: first.shape, dtypes: [first.dtype] }
   let total = 0
   for (const t of ts) {
@@ -150,33 +171,46 @@ export const concat: Rule = (m, [xs, ax]) => {
   return { shape: first.shape.map((d, i) => (i === axis ? total : d)), dtypes: [ts.map((t) => t.dtype).reduce(promote)] }
 }
 
-export const gather: Rule = (m, [a, i, ax]) => {
+/** gather: along one axis, or over the flattened tensor when none is given (jnp.take's default). */
+export const gather: Rule = (m, [a, i, o]) => {
   const x = tensorArg(m, a, 'x')
-  const axis = axisOf(lit(ax) ?? 0, x.shape.length)
+  const axis = oneAxis(lit(o), x.shape.length)
+  if (axis === undefined) {
+    const idx = indices(m, i, x.shape.reduce((n, d) => n * d, 1), 'indices')
+    return { shape: idx.shape, dtypes: [x.dtype] }
+  }
   const idx = indices(m, i, x.shape[axis]!, 'indices')
   return { shape: [...x.shape.slice(0, axis), ...idx.shape, ...x.shape.slice(axis + 1)], dtypes: [x.dtype] }
 }
 
-export const scatterAdd: Rule = (m, [u, i, ax, sz]) => {
+export const scatterAdd: Rule = (m, [u, i, o]) => {
   const x = tensorArg(m, u, 'updates')
-  const size = count(lit(sz), 'size')
+  const size = count(optionsOf(lit(o)).size, 'size')
   const idx = indices(m, i, size, 'indices')
   const ir = idx.shape.length
-  const axis = axisOf(lit(ax), x.shape.length - ir + 1)
+  const axis = oneAxis(lit(o), x.shape.length - ir + 1, 0)!
   if (x.shape.length < axis + ir || idx.shape.some((d, k) => d !== x.shape[axis + k])) reject(`updates ${fmt(x.shape)} do not match indices ${fmt(idx.shape)} at axis ${axis}`)
   if (x.dtype === 'bool') reject('adding bools')
   return { shape: [...x.shape.slice(0, axis), size, ...x.shape.slice(axis + ir)], dtypes: [x.dtype] }
 }
 
-export const expandDims: Rule = (m, [a, ax]) => {
+/** expandDims: size-1 axes at the given positions of the result (one or several; required). */
+export const expandDims: Rule = (m, [a, o]) => {
   const x = tensorArg(m, a, 'x')
-  const axis = axisOf(lit(ax), x.shape.length + 1)
-  return { shape: [...x.shape.slice(0, axis), 1, ...x.shape.slice(axis)], dtypes: [x.dtype] }
+  const { axis } = optionsOf(lit(o))
+  if (axis === undefined) return reject('expandDims needs an axis')
+  const list = Array.isArray(axis) ? (axis as unknown[]) : [axis]
+  const r = x.shape.length + list.length
+  const at = list.map((v) => axisOf(v, r))
+  if (new Set(at).size !== at.length) reject(`axes ${show(axis)} repeat an axis`)
+  const shape: number[] = []
+  for (let i = 0, k = 0; i < r; i++) shape.push(at.includes(i) ? 1 : x.shape[k++]!)
+  return { shape, dtypes: [x.dtype] }
 }
 
-export const squeeze: Rule = (m, [a, ax]) => {
+export const squeeze: Rule = (m, [a, o]) => {
   const x = tensorArg(m, a, 'x')
-  const v = lit(ax)
+  const v = optionsOf(lit(o)).axis
   const axes = v === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : (Array.isArray(v) ? (v as unknown[]) : [v]).map((u) => axisOf(u, x.shape.length))
   for (const i of axes) if (x.shape[i] !== 1) reject(`axis ${i} of ${fmt(x.shape)} is not 1`)
   if (new Set(axes).size !== axes.length) m.allow('a repeated axis')

@@ -183,9 +183,11 @@ export const reference = (op: FuzzOpName, args: readonly unknown[], out: Tensor)
     }
     case 'argmax': case 'argmin': {
       if (x === undefined || x.shape.length === 0) return undefined
+      // One axis, or the whole (flattened) tensor when none is given, as jnp.argmax.
       const r = x.shape.length
-      const a = typeof args[1] === 'number' ? (args[1] < 0 ? args[1] + r : args[1]) : r - 1
-      return exact(groups(x.shape, [a]).map((g) => {
+      const given = (args[1] as { axis?: number } | undefined)?.axis
+      const axes = given === undefined ? Array.from({ length: r }, (_, i) => i) : [given < 0 ? given + r : given]
+      return exact(groups(x.shape, axes).map((g) => {
         const vs = g.map((i) => x.data[i]!)
         if (vs.some(Number.isNaN)) return undefined
         const best = op === 'argmax' ? Math.max(...vs) : Math.min(...vs)
@@ -221,7 +223,8 @@ export const reference = (op: FuzzOpName, args: readonly unknown[], out: Tensor)
       const xs = (args[0] as unknown[]).map(arrOf)
       if (xs.some((a) => a === undefined)) return undefined
       const r = out.rank
-      const a = args[1] === undefined ? 0 : (args[1] as number) < 0 ? (args[1] as number) + r : (args[1] as number)
+      const given = (args[1] as { axis?: number } | undefined)?.axis ?? 0
+      const a = given < 0 ? given + r : given
       return exact(Array.from({ length: out.size }, (_, i) => {
         const idx = unravel(i, out.shape)
         let k = 0
@@ -232,8 +235,11 @@ export const reference = (op: FuzzOpName, args: readonly unknown[], out: Tensor)
     case 'gather': {
       const idx = arrOf(args[1])
       if (x === undefined || idx === undefined) return undefined
+      const given = (args[2] as { axis?: number } | undefined)?.axis
+      // Without an axis, gather takes from the flattened tensor (jnp.take's default).
+      if (given === undefined) return exact(Array.from(idx.data, (at) => x.data[at]))
       const r = x.shape.length
-      const a = args[2] === undefined ? 0 : (args[2] as number) < 0 ? (args[2] as number) + r : (args[2] as number)
+      const a = given < 0 ? given + r : given
       const ir = idx.shape.length
       return exact(Array.from({ length: out.size }, (_, i) => {
         const o = unravel(i, out.shape)
@@ -289,9 +295,10 @@ export const reference = (op: FuzzOpName, args: readonly unknown[], out: Tensor)
     }
     case 'softmax': case 'logSoftmax': case 'logSumExp': {
       if (x === undefined || !finite(x) || x.shape.length === 0) return undefined
+      // softmax and logSoftmax over the last axis by default; logSumExp over all (as jax.nn).
       const r = x.shape.length
-      const a = args[1] === undefined ? r - 1 : (args[1] as number) < 0 ? (args[1] as number) + r : (args[1] as number)
-      const gs = groups(x.shape, [a])
+      const axes = axesOf(args[1] ?? (op === 'logSumExp' ? undefined : { axis: -1 }), r)
+      const gs = groups(x.shape, axes)
       const vs = as(x, isFloat(x.dtype) ? x.dtype : 'float32').data
       const want = new Array<number>(op === 'logSumExp' ? gs.length : x.data.length)
       gs.forEach((g, gi) => {

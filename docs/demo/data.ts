@@ -33,7 +33,7 @@ export const loadDigits = (): Dataset => {
   return { x: fromTypedArray(x, [n, PIXELS]), y: fromTypedArray(y) }
 }
 
-const take = (d: Dataset, idx: Tensor): Dataset => ({ x: gather(d.x, idx), y: gather(d.y, idx) })
+const take = (d: Dataset, idx: Tensor): Dataset => ({ x: gather(d.x, idx, { axis: 0 }), y: gather(d.y, idx, { axis: 0 }) })
 
 /** The fixed split: a permutation drawn from `SPLIT_KEY`; the first `testSize` images are the test set. */
 export const splitDigits = (all: Dataset, testSize = 2000): { readonly train: Dataset; readonly test: Dataset } => {

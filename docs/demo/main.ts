@@ -86,7 +86,7 @@ const sparsity = (nets: readonly Trained[], test: Dataset): ResultsJson['sparsit
     return { name, layer, meanActivation: stats.mean, zeroFraction: stats.zeroFraction, histogram: nn.histogram(a, { bins: 40, min: 0, max: top }) }
   })
 
-const accuracy = (probs: Tensor, y: Tensor): number => mean(cast(equal(argmax(probs), y), 'float64')).item()
+const accuracy = (probs: Tensor, y: Tensor): number => mean(cast(equal(argmax(probs, { axis: -1 }), y), 'float64')).item()
 
 /**
  * Monte-Carlo model averaging (Fig. 11): the test error of the mean class

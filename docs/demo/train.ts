@@ -52,7 +52,7 @@ export const errorRate = (spec: nn.MlpSpec, params: nn.MlpParams, d: Dataset, ba
   let wrong = 0
   for (let i = 0; i < n; i += batch) {
     const part = rows(d, i, Math.min(n, i + batch))
-    const hit = mean(cast(equal(argmax(nn.mlp(spec, params, part.x, nn.Eval)), part.y), 'float64')).item()
+    const hit = mean(cast(equal(argmax(nn.mlp(spec, params, part.x, nn.Eval), { axis: -1 }), part.y), 'float64')).item()
     wrong += (1 - hit) * part.y.size
   }
   return wrong / n
@@ -90,8 +90,8 @@ export const train = (
     let sum = 0
     for (let s = 0; s < stepsPerEpoch; s++) {
       const idx = fromTypedArray(order.subarray(s * batch, Math.min(n, (s + 1) * batch)))
-      const x = gather(data.train.x, idx)
-      const y = gather(data.train.y, idx)
+      const x = gather(data.train.x, idx, { axis: 0 })
+      const y = gather(data.train.y, idx, { axis: 0 })
       const [value, grads] = valueAndGrad(loss)(params, x, y, random.foldIn(keys.dropout, t))
       ;[params, state] = update(params, state, grads)
       const l = value.item()

@@ -98,12 +98,12 @@ export const trainStep = (s: Settings, run: Run, train: Digits): readonly [Run, 
   const net = spec(s)
   const idx = fromTypedArray(batchIndices(s, train, run.step))
   const loss = (p: nn.MlpParams, x: Tensor, y: Tensor, k: random.Key): Tensor => softmaxCrossEntropy(random.evaluate(k)(nn.mlp(net, p, x, nn.Train)), y)
-  const [value, grads] = valueAndGrad(loss)(run.params, gather(train.x, idx), gather(train.y, idx), stepKey(s, run.step))
+  const [value, grads] = valueAndGrad(loss)(run.params, gather(train.x, idx, { axis: 0 }), gather(train.y, idx, { axis: 0 }), stepKey(s, run.step))
   const [params, state] = updateOf(s)(run.params, run.state, grads)
   return [{ params, state, step: run.step + 1 }, value.item()]
 }
 
-const errorOf = (probs: Tensor, y: Tensor): number => 1 - mean(cast(equal(argmax(probs), y), 'float64')).item()
+const errorOf = (probs: Tensor, y: Tensor): number => 1 - mean(cast(equal(argmax(probs, { axis: -1 }), y), 'float64')).item()
 
 /** Test error of the weight-scaled network (the paper's test-time rule). */
 export const weightScaledError = (s: Settings, params: nn.MlpParams, d: Digits): number => errorOf(nn.mlp(spec(s), params, d.x, nn.Eval), d.y)
@@ -122,7 +122,7 @@ export const monteCarloWrong = (s: Settings, params: nn.MlpParams, d: Digits, k:
 /** The rows [from, to) of a dataset. */
 export const rows = (d: Digits, from: number, to: number): Digits => {
   const idx = fromTypedArray(Int32Array.from({ length: to - from }, (_, i) => from + i))
-  return { x: gather(d.x, idx), y: gather(d.y, idx) }
+  return { x: gather(d.x, idx, { axis: 0 }), y: gather(d.y, idx, { axis: 0 }) }
 }
 
 /**

@@ -1,3 +1,5 @@
+import { TensorError } from './errors.js'
+
 /**
  * Run-time checks of what JavaScript callers pass, for the messages of
  * `TensorError`: the types say what an argument is, but a caller without
@@ -20,3 +22,10 @@ export const isArray = (v: unknown): v is readonly unknown[] => Array.isArray(v)
 
 /** Whether `v` is a plain options object (not null, not an array). @internal */
 export const isOptions = (v: unknown): v is Readonly<Record<string, unknown>> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** The options object of an op, checked: anything but a plain object is an error naming the op. @internal */
+export const optionsOf = <O extends object>(op: string, options: O): O => {
+  const given: unknown = options
+  if (!isOptions(given)) throw new TensorError(op, `options must be an object such as { axis }, got ${describe(options)}`)
+  return options
+}

@@ -3,7 +3,7 @@
  * integers; `[]` is a scalar. Broadcasting aligns shapes on the right; each pair
  * of dimensions must be equal or one of them 1.
  */
-import { describe, isArray } from './check.js'
+import { describe, isArray, optionsOf } from './check.js'
 import { TensorError, fmtShape } from './errors.js'
 
 /** A tensor's dimensions, outermost first. @since 0.1.0 */
@@ -87,4 +87,26 @@ export const normAxes = (op: string, axes: number | readonly number[] | undefine
   const out = list.map((a) => normAxis(op, a, r)).sort((x, y) => x - y)
   for (let i = 1; i < out.length; i++) if (out[i] === out[i - 1]) throw new TensorError(op, `axis ${out[i]} is repeated`)
   return out
+}
+
+/**
+ * Which axes an op works over: one axis or several, negative counting from
+ * the end. Every op that takes axes takes them this way (JAX's `axis=`); the
+ * default is each op's own (all axes for a reduction).
+ * @since 0.2.0
+ */
+export interface AxisOptions {
+  readonly axis?: number | readonly number[]
+}
+
+/** One axis (negative counts from the end), for ops that take exactly one. @since 0.2.0 */
+export interface OneAxisOptions {
+  readonly axis?: number
+}
+
+/** The one axis of `options` for a tensor of rank `rank`, normalised, or `fallback` when none is given. @internal */
+export const oneAxisOf = (op: string, options: OneAxisOptions, rank: number, fallback: number): number => {
+  const { axis } = optionsOf(op, options)
+  if (axis !== undefined && typeof axis !== 'number') throw new TensorError(op, `axis must be one integer, got ${describe(axis)}`)
+  return normAxis(op, axis ?? fallback, rank)
 }

@@ -58,10 +58,11 @@ export interface TraceMain {
 export class Tensor implements Aval {
   /** Number of elements. */
   readonly size: number
+  /** Dimensions, outermost first; frozen. */
+  readonly shape: Shape
   /** @internal */
   constructor(
-    /** Dimensions, outermost first; frozen. */
-    readonly shape: Shape,
+    shape: Shape,
     /** Element type. */
     readonly dtype: DType,
     /** The backend buffer of a concrete tensor; undefined for a tracer. @internal */
@@ -69,6 +70,8 @@ export class Tensor implements Aval {
     /** Present while this tensor takes part in a transformation. @internal */
     readonly tracer?: Tracer,
   ) {
+    // Every tensor's shape is frozen here, whichever rule computed it.
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice())
     this.size = sizeOf(shape)
   }
 

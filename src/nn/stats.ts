@@ -46,7 +46,7 @@ const binCounts = (x: Tensor, bins: number, lo: number, hi: number): Tensor => {
   const v = reshape(cast(x, 'float64'), [x.size])
   const inRange = where(greaterEqual(v, lo), lessEqual(v, hi), tensor(false))
   const idx = minimum(cast(mul(sub(v, lo), bins / (hi - lo)), 'int32'), bins - 1)
-  const counts = scatterAdd(ones([x.size], 'float64'), where(inRange, idx, bins), 0, bins + 1)
+  const counts = scatterAdd(ones([x.size], 'float64'), where(inRange, idx, bins), { size: bins + 1 })
   return slice(counts, [0], [bins])
 }
 

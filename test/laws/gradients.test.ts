@@ -88,8 +88,8 @@ describe('non-differentiable ops have zero derivatives', () => {
   })
 
   it.each([
-    ['argmax', (v: Tensor) => T.cast(T.argmax(v, 0), 'float64')],
-    ['argmin', (v: Tensor) => T.cast(T.argmin(v, -1), 'float64')],
+    ['argmax', (v: Tensor) => T.cast(T.argmax(v, { axis: 0 }), 'float64')],
+    ['argmin', (v: Tensor) => T.cast(T.argmin(v, { axis: -1 }), 'float64')],
     ['sign', T.sign],
     ['stopGradient', T.stopGradient],
   ] as const)('%s', (_, f) => {
@@ -213,12 +213,12 @@ describe('the laws can fail', () => {
 // found them (gather, scatterAdd, pow) fail too whenever they draw such a case.
 describe('regressions found by the laws', () => {
   it('gather with a scalar index: its VJP calls scatterAdd with axis = updates.rank, which scatterAdd rejects', () => {
-    expect(gradsLaw((v: Tensor) => T.gather(v, tensor(1, 'int32')), tensor([1, 2, 3], 'float64'))).toBe(true)
-    expect(gradsLaw((v: Tensor) => T.gather(v, tensor(2, 'int32'), 1), tensor([[1, 2, 3], [4, 5, 6]], 'float64'))).toBe(true)
+    expect(gradsLaw((v: Tensor) => T.gather(v, tensor(1, 'int32'), { axis: 0 }), tensor([1, 2, 3], 'float64'))).toBe(true)
+    expect(gradsLaw((v: Tensor) => T.gather(v, tensor(2, 'int32'), { axis: 1 }), tensor([[1, 2, 3], [4, 5, 6]], 'float64'))).toBe(true)
   })
 
   it('scatterAdd of a scalar update at a scalar index is rejected (axis 0 checked against rank 0)', () => {
-    expect(T.scatterAdd(tensor(5, 'float64'), tensor(2, 'int32'), 0, 4).toTypedArray().join()).toBe('0,0,5,0')
+    expect(T.scatterAdd(tensor(5, 'float64'), tensor(2, 'int32'), { size: 4 }).toTypedArray().join()).toBe('0,0,5,0')
   })
 
   it('pow: the mixed second derivative ∂²(aᵇ)/∂b∂a = 1/a is lost where b = 0', () => {

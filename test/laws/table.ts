@@ -89,13 +89,13 @@ const primitiveRows: readonly Row[] = [
   row('pad', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), fc.array(fc.nat(2), { minLength: s.length, maxLength: s.length }), fc.array(fc.nat(2), { minLength: s.length, maxLength: s.length })))
     .map(([x, before, after]) => ({ f: (v: Tensor) => T.pad(v, before, after), x }))),
   row('concat', shapeArb({ ...S, minRank: 1, maxSize: 12 }).chain((s) => fc.nat(s.length - 1).chain((axis) =>
-    fc.array(fc.nat(3), { minLength: 2, maxLength: 3 }).chain((ks) => tensorsArb(ks.map((k) => s.map((d, i) => (i === axis ? k : d)))).map((xs) => ({ f: (vs: readonly Tensor[]) => T.concat(vs, axis), x: xs })))))),
+    fc.array(fc.nat(3), { minLength: 2, maxLength: 3 }).chain((ks) => tensorsArb(ks.map((k) => s.map((d, i) => (i === axis ? k : d)))).map((xs) => ({ f: (vs: readonly Tensor[]) => T.concat(vs, { axis }), x: xs })))))),
   row('gather', shapeArb({ ...S, minRank: 1 }).chain((s) => fc.nat(s.length - 1).chain((axis) =>
     fc.tuple(tensorArb(s), s[axis] === 0 ? fc.constant([0]) : shapeArb({ maxRank: 2, maxDim: 3 })).chain(([x, is]) =>
-      tensorArb(is, { dtype: 'int32', min: 0, max: Math.max(s[axis]! - 1, 0) }).map((idx) => ({ f: (v: Tensor) => T.gather(v, idx, axis), x })))))),
+      tensorArb(is, { dtype: 'int32', min: 0, max: Math.max(s[axis]! - 1, 0) }).map((idx) => ({ f: (v: Tensor) => T.gather(v, idx, { axis }), x })))))),
   row('scatterAdd', fc.tuple(shapeArb({ maxRank: 2, maxDim: 3 }), shapeArb({ maxRank: 1, maxDim: 3 }), shapeArb({ maxRank: 1, maxDim: 3 }), fc.integer({ min: 1, max: 4 }))
     .chain(([is, pre, post, size]) => fc.tuple(tensorArb([...pre, ...is, ...post]), tensorArb(is, { dtype: 'int32', min: 0, max: size - 1 }))
-      .map(([u, idx]) => ({ f: (v: Tensor) => T.scatterAdd(v, idx, pre.length, size), x: u })))),
+      .map(([u, idx]) => ({ f: (v: Tensor) => T.scatterAdd(v, idx, { axis: pre.length, size }), x: u })))),
   ...([[false, false], [true, false], [false, true], [true, true]] as const).map(([ta, tb]) =>
     row(`matmul ${ta ? 'Aᵀ' : 'A'}·${tb ? 'Bᵀ' : 'B'}`, matmulCaseArb({ transposeA: ta, transposeB: tb, maxBatchRank: 0, vectors: false }).chain(matmulInputs))),
   row('matmul batched, broadcast', matmulCaseArb({ maxBatchRank: 2, vectors: false, maxDim: 3 }).chain(matmulInputs)),
@@ -109,9 +109,9 @@ function matmulInputs(c: { a: Shape; b: Shape; transposeA: boolean; transposeB: 
 const compositeRows: readonly Row[] = [
   row('mean', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), reduceOptionsArb(s, true))).map(([x, o]) => ({ f: (v: Tensor) => T.mean(v, o), x }))),
   unary('square', T.square),
-  row('logSumExp', nonEmptyAxis.chain(([s, axis]) => fc.tuple(tensorArb(s, { min: -3, max: 3 }), fc.boolean()).map(([x, k]) => ({ f: (v: Tensor) => T.logSumExp(v, axis, k), x })))),
-  row('logSoftmax', nonEmptyAxis.chain(([s, axis]) => tensorArb(s, { min: -3, max: 3 }).map((x) => ({ f: (v: Tensor) => T.logSoftmax(v, axis), x })))),
-  row('softmax', nonEmptyAxis.chain(([s, axis]) => tensorArb(s, { min: -3, max: 3 }).map((x) => ({ f: (v: Tensor) => T.softmax(v, axis), x })))),
+  row('logSumExp', nonEmptyAxis.chain(([s, axis]) => fc.tuple(tensorArb(s, { min: -3, max: 3 }), fc.boolean()).map(([x, k]) => ({ f: (v: Tensor) => T.logSumExp(v, { axis, keepdims: k }), x })))),
+  row('logSoftmax', nonEmptyAxis.chain(([s, axis]) => tensorArb(s, { min: -3, max: 3 }).map((x) => ({ f: (v: Tensor) => T.logSoftmax(v, { axis }), x })))),
+  row('softmax', nonEmptyAxis.chain(([s, axis]) => tensorArb(s, { min: -3, max: 3 }).map((x) => ({ f: (v: Tensor) => T.softmax(v, { axis }), x })))),
   row('oneHot (a constant factor)', shapeArb({ maxRank: 2, maxDim: 3 }).chain((s) => fc.integer({ min: 1, max: 4 }).chain((C) =>
     fc.tuple(tensorArb([...s, C]), tensorArb(s, { dtype: 'int32', min: 0, max: C - 1 })).map(([x, labels]) => ({ f: (v: Tensor) => T.mul(v, T.oneHot(labels, C, 'float64')), x }))))),
   row('softmaxCrossEntropy, int labels', shapeArb({ maxRank: 2, minDim: 1, maxDim: 3 }).chain((s) => fc.integer({ min: 1, max: 4 }).chain((C) =>
@@ -123,7 +123,7 @@ const compositeRows: readonly Row[] = [
     .map(([x, lo, hi]) => ({ f: (p: { x: Tensor; lo: Tensor; hi: Tensor }) => T.clip(p.x, p.lo, p.hi), x: { x: x!, lo: lo!, hi: hi! } }))),
   row('norm', shapeArb(S).chain((s) => fc.tuple(tensorArb(s, { avoid: [0], margin: 0.1 }), reduceOptionsArb(s, false))).map(([x, o]) => ({ f: (v: Tensor) => T.norm(v, o), x }))),
   row('sumTo', broadcastShapesArb(2, S).chain(([a, b]) => tensorArb(broadcastShapes(a!, b!)).map((x) => ({ f: (v: Tensor) => T.sumTo(v, a!), x })))),
-  row('expandDims', shapeArb({ ...S, maxRank: 3 }).chain((s) => fc.tuple(tensorArb(s), fc.integer({ min: -s.length - 1, max: s.length }))).map(([x, a]) => ({ f: (v: Tensor) => T.expandDims(v, a), x }))),
+  row('expandDims', shapeArb({ ...S, maxRank: 3 }).chain((s) => fc.tuple(tensorArb(s), fc.integer({ min: -s.length - 1, max: s.length }))).map(([x, a]) => ({ f: (v: Tensor) => T.expandDims(v, { axis: a }), x }))),
   row('squeeze', shapeArb({ ...S, minDim: 1, maxDim: 3 }).map((s) => s.flatMap((d, i) => (i % 2 === 0 ? [d, 1] : [d]))).chain((s) => tensorArb(s)).map((x) => ({ f: (v: Tensor) => T.squeeze(v), x }))),
 ]
 

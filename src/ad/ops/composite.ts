@@ -3,9 +3,9 @@
  * their own and are differentiable to every order for free.
  */
 import { TensorError, fmtShape } from '../../core/errors.js'
-import { broadcastShapes, checkSize, normAxis } from '../../core/shape.js'
+import { type AxisOptions, broadcastShapes, checkSize, normAxes } from '../../core/shape.js'
 import { type Tensor, arange, elementsIfConcrete, tensorArg, zeros } from '../../core/tensor.js'
-import { describe } from '../../core/check.js'
+import { describe, optionsOf } from '../../core/check.js'
 import { isFloat, promote } from '../../core/dtype.js'
 import { type TensorLike, abs, add, asTensor, coerce2, cast, div, equal, exp, log, maximum, minimum, mul, neg, sqrt, stopGradient, sub, where } from './elementwise.js'
 import { expandDims, reshape } from './shape.js'
@@ -37,57 +37,70 @@ export const mean = (x: Tensor, options: ReduceOptions = {}): Tensor => {
 export const square = (x: Tensor): Tensor => mul(tensorArg('square', 'x', x), x)
 
 /**
- * `log Σ exp(x)` over an axis (default: the last), stable for large |x|: the
- * maximum is subtracted first (as a constant, so gradients stay exact).
+ * `log Σ exp(x)` over axes (all by default, as `jax.nn.logsumexp`), stable for
+ * large |x|: the maximum is subtracted first (as a constant, so gradients stay
+ * exact). An empty axis gives −∞.
  * @example
  * import { logSumExp, tensor } from 'grad-ts'
  * console.assert(logSumExp(tensor([1e4, 1e4], 'float64')).item() === 1e4 + Math.log(2))
+ * console.assert(logSumExp(tensor([[0, 0], [1, 1]], 'float64'), { axis: 1 }).toTypedArray()[1] === 1 + Math.log(2))
  * @since 0.1.0
  */
-export const logSumExp = (x: Tensor, axis = -1, keepdims = false): Tensor => logSumExpAs('logSumExp', x, axis, keepdims)
+export const logSumExp = (x: Tensor, options: ReduceOptions = {}): Tensor => {
+  const { axes, keepdims } = axesOf('logSumExp', x, options)
+  return logSumExpOver(x, axes, keepdims)
+}
 
-const logSumExpAs = (op: string, x0: Tensor, axis: number, keepdims: boolean): Tensor => {
-  const a = normAxis(op, axis, tensorArg(op, 'x', x0).rank)
+const logSumExpOver = (x0: Tensor, axes: readonly number[], keepdims: boolean): Tensor => {
   const x = asFloat(x0)
+  const reduced = x.shape.filter((_, i) => !axes.includes(i))
   // An empty axis sums nothing: log 0 = −∞, with no maximum to subtract (as JAX's logsumexp).
-  if (x.shape[a] === 0) {
-    const out = log(sum(exp(x), { axis: a, keepdims: true }))
-    return keepdims ? out : reshape(out, x.shape.filter((_, i) => i !== a))
+  if (axes.some((a) => x.shape[a] === 0)) {
+    const out = log(sum(exp(x), { axis: axes, keepdims: true }))
+    return keepdims ? out : reshape(out, reduced)
   }
-  const m = stopGradient(max(x, { axis: a, keepdims: true }))
+  const m = stopGradient(max(x, { axis: axes, keepdims: true }))
   // Rows whose maximum is ±∞ shift by 0 instead, so exp(x − m) is never ∞ − ∞.
   const shift = where(isFiniteT(m), m, 0)
-  const out = add(log(sum(exp(sub(x, shift)), { axis: a, keepdims: true })), shift)
-  return keepdims ? out : reshape(out, x.shape.filter((_, i) => i !== a))
+  const out = add(log(sum(exp(sub(x, shift)), { axis: axes, keepdims: true })), shift)
+  return keepdims ? out : reshape(out, reduced)
 }
+const isFiniteT = (x: Tensor): Tensor => equal(sub(x, x), 0)
 /** Integer and bool tensors as float32 (the float functions compute in floats, as in jax.nn). */
 const asFloat = (x: Tensor): Tensor => (isFloat(x.dtype) ? x : cast(x, 'float32'))
-const isFiniteT = (x: Tensor): Tensor => equal(sub(x, x), 0)
+
+/** The axes of softmax-like ops: the last by default, as in `jax.nn.softmax`. */
+const softmaxAxes = (op: string, x: Tensor, options: AxisOptions): number[] => {
+  const { axis = -1 } = optionsOf(op, options)
+  return normAxes(op, axis, tensorArg(op, 'x', x).rank)
+}
 
 /**
- * `x − logSumExp(x)` over an axis: log-probabilities, stable for logits of ±1e4.
+ * `x − logSumExp(x)` over axes (default: the last), as `jax.nn.log_softmax`:
+ * log-probabilities, stable for logits of ±1e4.
  * @example
  * import { logSoftmax, exp, sum, tensor } from 'grad-ts'
  * const lp = logSoftmax(tensor([1, 2, 3], 'float64'))
  * console.assert(Math.abs(sum(exp(lp)).item() - 1) < 1e-15)
  * @since 0.1.0
  */
-export const logSoftmax = (x: Tensor, axis = -1): Tensor => logSoftmaxAs('logSoftmax', x, axis)
-const logSoftmaxAs = (op: string, x: Tensor, axis: number): Tensor => sub(asFloat(x), logSumExpAs(op, x, axis, true))
+export const logSoftmax = (x: Tensor, options: AxisOptions = {}): Tensor => sub(asFloat(x), logSumExpOver(x, softmaxAxes('logSoftmax', x, options), true))
 
 /**
- * `exp(x) / Σ exp(x)` over an axis (default: the last), stable for large logits.
+ * `exp(x) / Σ exp(x)` over axes (default: the last), as `jax.nn.softmax`,
+ * stable for large logits. An empty axis gives an empty result.
  * @example
  * import { softmax, tensor } from 'grad-ts'
  * console.assert(softmax(tensor([1e4, 1e4])).toTypedArray().join() === '0.5,0.5')
+ * console.assert(softmax(tensor([[0, 0], [0, 0]]), { axis: 0 }).toTypedArray().join() === '0.5,0.5,0.5,0.5')
  * @since 0.1.0
  */
-export const softmax = (x0: Tensor, axis = -1): Tensor => {
-  const a = normAxis('softmax', axis, tensorArg('softmax', 'x', x0).rank)
+export const softmax = (x0: Tensor, options: AxisOptions = {}): Tensor => {
+  const axes = softmaxAxes('softmax', x0, options)
   const x = asFloat(x0)
   // An empty axis has nothing to normalise (and no maximum): the result is empty too.
-  const e = exp(x.shape[a] === 0 ? x : sub(x, stopGradient(max(x, { axis: a, keepdims: true }))))
-  return div(e, sum(e, { axis: a, keepdims: true }))
+  const e = exp(axes.some((a) => x.shape[a] === 0) ? x : sub(x, stopGradient(max(x, { axis: axes, keepdims: true }))))
+  return div(e, sum(e, { axis: axes, keepdims: true }))
 }
 
 /** The first label outside `[0, classes)`, described, or undefined (also when the labels have no values yet: inside vmap or evalShape). */
@@ -111,7 +124,7 @@ const indexPath = (shape: readonly number[], flat: number): string => {
 const classMask = (op: string, labels: Tensor, classes: number, what: (flat: number) => string): Tensor => {
   const bad = badLabel(labels, classes, what)
   if (bad !== undefined) throw new TensorError(op, bad)
-  return equal(expandDims(labels, -1), arange(0, classes, 1, 'int32'))
+  return equal(expandDims(labels, { axis: -1 }), arange(0, classes, 1, 'int32'))
 }
 
 const isFloatName = (d: unknown): boolean => d === 'float32' || d === 'float64'
@@ -152,7 +165,7 @@ export const softmaxCrossEntropy = (logits: Tensor, labels: Tensor): Tensor => {
   tensorArg(op, 'logits', logits)
   tensorArg(op, 'labels', labels)
   if (logits.rank === 0) throw new TensorError(op, 'logits must have a class axis, got a scalar')
-  const lp = logSoftmaxAs(op, logits, -1)
+  const lp = logSoftmax(logits)
   if (labels.dtype === 'int32') {
     if (labels.rank !== logits.rank - 1 || labels.shape.some((d, i) => d !== logits.shape[i])) {
       throw new TensorError(op, `labels ${fmtShape(labels.shape)} must be the logits' ${fmtShape(logits.shape)} without the class axis`)

@@ -3,10 +3,10 @@
  * and scatterAdd. Their derivatives are each other (see `../rules/`): the VJP
  * of slice is pad and back, of gather is scatterAdd and back, of broadcastTo a sum.
  */
-import { describe, isArray } from '../../core/check.js'
+import { describe, isArray, optionsOf } from '../../core/check.js'
 import { promote } from '../../core/dtype.js'
 import { TensorError, fmtShape } from '../../core/errors.js'
-import { type Shape, checkShape, normAxis, shapeEq, sizeOf } from '../../core/shape.js'
+import { type AxisOptions, type OneAxisOptions, type Shape, checkShape, normAxes, normAxis, oneAxisOf, shapeEq, sizeOf } from '../../core/shape.js'
 import { type Tensor, tensorArg } from '../../core/tensor.js'
 import { bind } from '../trace.js'
 import { cast } from './elementwise.js'
@@ -129,19 +129,19 @@ export const pad = (x: Tensor, before: readonly number[], after: readonly number
 
 
 /**
- * Joins tensors along an existing axis; their dtypes are promoted to the
- * widest of them first, as in the binary ops.
+ * Joins tensors along an existing axis (default 0, as `jnp.concatenate`);
+ * their dtypes are promoted to the widest of them first, as in the binary ops.
  * @example
  * import { concat, tensor } from 'grad-ts'
- * console.assert(concat([tensor([[1, 2]]), tensor([[3, 4]])], 0).shape.join() === '2,2')
+ * console.assert(concat([tensor([[1, 2]]), tensor([[3, 4]])], { axis: 1 }).shape.join() === '1,4')
  * console.assert(concat([tensor([1]), tensor([2], 'float64')]).dtype === 'float64')
  * @since 0.1.0
  */
-export const concat = (xs: readonly Tensor[], axis = 0): Tensor => {
+export const concat = (xs: readonly Tensor[], options: OneAxisOptions = {}): Tensor => {
   if (!isArray(xs)) throw new TensorError('concat', `xs must be an array of tensors, got ${describe(xs)}`)
   if (xs.length === 0) throw new TensorError('concat', 'needs at least one tensor')
   xs.forEach((x, i) => tensorArg('concat', `xs[${i}]`, x))
-  const a = normAxis('concat', axis, xs[0]!.rank)
+  const a = oneAxisOf('concat', options, xs[0]!.rank, 0)
   if (xs.length === 1) return xs[0]!
   // As jnp.concatenate: the inputs are promoted to their common dtype first (never a downcast).
   const dtype = xs.map((x) => x.dtype).reduce(promote)
@@ -151,62 +151,82 @@ export const concat = (xs: readonly Tensor[], axis = 0): Tensor => {
 
 
 /**
- * Takes entries of `x` along `axis` at int32 `indices` (NumPy's `take`): the
+ * Takes entries of `x` along `axis` at int32 `indices`, as `jnp.take`: the
  * result's shape is `x.shape[:axis] + indices.shape + x.shape[axis+1:]`.
- * An index out of range is an error.
+ * Without an axis, `x` is flattened first (JAX's default). An index out of
+ * range is an error.
  * @example
  * import { gather, tensor } from 'grad-ts'
  * const x = tensor([[1, 2], [3, 4], [5, 6]])
- * console.assert(gather(x, tensor([2, 0], 'int32')).toTypedArray().join() === '5,6,1,2')
+ * console.assert(gather(x, tensor([2, 0], 'int32'), { axis: 0 }).toTypedArray().join() === '5,6,1,2')
+ * console.assert(gather(x, tensor([5, 0], 'int32')).toTypedArray().join() === '6,1')
  * @since 0.1.0
  */
-export const gather = (x: Tensor, indices: Tensor, axis = 0): Tensor => {
+export const gather = (x: Tensor, indices: Tensor, options: OneAxisOptions = {}): Tensor => {
   tensorArg('gather', 'indices', indices)
-  return bind('gather', [x, indices], { axis: normAxis('gather', axis, tensorArg('gather', 'x', x).rank) })
+  const t = tensorArg('gather', 'x', x)
+  if (optionsOf('gather', options).axis === undefined) return bind('gather', [reshape(t, [t.size]), indices], { axis: 0 })
+  return bind('gather', [t, indices], { axis: oneAxisOf('gather', options, t.rank, 0) })
 }
 
 
+/** Options of {@link scatterAdd}: the axis that replaces the indices' axes (default 0) and its size. @since 0.2.0 */
+export interface ScatterOptions extends OneAxisOptions {
+  readonly size: number
+}
+
 /**
- * The adjoint of {@link gather}: a zero tensor with `size` entries on `axis`,
- * to which the slices of `updates` are added at `indices` (repeats accumulate).
+ * The adjoint of {@link gather}: a zero tensor with `size` entries on `axis`
+ * (default 0), to which the slices of `updates` are added at `indices`
+ * (repeats accumulate), as `zeros(…).at[indices].add(updates)` in JAX.
  * @example
  * import { scatterAdd, tensor } from 'grad-ts'
- * const s = scatterAdd(tensor([1, 2, 3]), tensor([0, 2, 0], 'int32'), 0, 3)
+ * const s = scatterAdd(tensor([1, 2, 3]), tensor([0, 2, 0], 'int32'), { size: 3 })
  * console.assert(s.toTypedArray().join() === '4,0,2')
  * @since 0.1.0
  */
-export const scatterAdd = (updates: Tensor, indices: Tensor, axis: number, size: number): Tensor => {
+export const scatterAdd = (updates: Tensor, indices: Tensor, options: ScatterOptions): Tensor => {
+  const { size } = optionsOf('scatterAdd', options)
   tensorArg('scatterAdd', 'updates', updates)
   tensorArg('scatterAdd', 'indices', indices)
   // Sums of bools are not bools (true + true would store a 2 in a bool buffer); JAX's scatter-add takes numbers.
   if (updates.dtype === 'bool') throw new TensorError('scatterAdd', 'updates must be numeric, got bool; cast to int32 first')
   if (!Number.isSafeInteger(size) || size < 0) throw new TensorError('scatterAdd', `size must be a non-negative integer, got ${size}`)
   // The result has the axes of `updates` with the indices' axes replaced by one axis of `size`.
-  return bind('scatterAdd', [updates, indices], { axis: normAxis('scatterAdd', axis, updates.rank - indices.rank + 1), size })
+  return bind('scatterAdd', [updates, indices], { axis: oneAxisOf('scatterAdd', options, updates.rank - indices.rank + 1, 0), size })
 }
 
 /**
- * Inserts a size-1 axis at `axis`.
+ * Inserts size-1 axes at `axis` (one or several positions of the result), as `jnp.expand_dims`.
  * @example
  * import { expandDims, tensor } from 'grad-ts'
- * console.assert(expandDims(tensor([1, 2]), -1).shape.join() === '2,1')
+ * console.assert(expandDims(tensor([1, 2]), { axis: -1 }).shape.join() === '2,1')
+ * console.assert(expandDims(tensor([1, 2]), { axis: [0, 2] }).shape.join() === '1,2,1')
  * @since 0.1.0
  */
-export const expandDims = (x: Tensor, axis: number): Tensor => {
-  const a = normAxis('expandDims', axis, tensorArg('expandDims', 'x', x).rank + 1)
-  return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)])
+export const expandDims = (x: Tensor, options: Required<AxisOptions>): Tensor => {
+  const given: AxisOptions = optionsOf('expandDims', options)
+  const { axis } = given
+  if (axis === undefined) throw new TensorError('expandDims', 'needs { axis }: where to insert the size-1 axes')
+  const rank = tensorArg('expandDims', 'x', x).rank + (typeof axis === 'number' ? 1 : axis.length)
+  const at = normAxes('expandDims', axis, rank)
+  const shape: number[] = []
+  for (let i = 0, k = 0; i < rank; i++) shape.push(at.includes(i) ? 1 : x.shape[k++]!)
+  return reshape(x, shape)
 }
 
 /**
- * Removes size-1 axes (all of them, or the ones named).
+ * Removes size-1 axes (all of them, or the ones named), as `jnp.squeeze`.
  * @example
  * import { squeeze, zeros } from 'grad-ts'
  * console.assert(squeeze(zeros([1, 3, 1])).shape.join() === '3')
+ * console.assert(squeeze(zeros([1, 3, 1]), { axis: 0 }).shape.join() === '3,1')
  * @since 0.1.0
  */
-export const squeeze = (x: Tensor, axis?: number | readonly number[]): Tensor => {
+export const squeeze = (x: Tensor, options: AxisOptions = {}): Tensor => {
   tensorArg('squeeze', 'x', x)
-  const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : (typeof axis === 'number' ? [axis] : axis).map((a) => normAxis('squeeze', a, x.rank))
+  const { axis } = optionsOf('squeeze', options)
+  const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normAxes('squeeze', axis, x.rank)
   for (const a of axes) if (x.shape[a] !== 1) throw new TensorError('squeeze', `axis ${a} of ${fmtShape(x.shape)} has size ${x.shape[a]}, not 1`)
   return reshape(x, x.shape.filter((_, i) => !axes.includes(i)))
 }

@@ -137,8 +137,8 @@ export const vjpRules: { readonly [P in Prim]: VjpRule<P> | null } = {
     const start = inputs.slice(0, i).reduce((s, x) => s + x.shape[axis]!, 0)
     return slice(g, g.shape.map((_, k) => (k === axis ? start : 0)), g.shape.map((d, k) => (k === axis ? start + inputs[i]!.shape[axis]! : d)))
   },
-  gather: (g, { inputs: [x, idx], params: { axis } }) => scatterAdd(g, idx, axis, x.shape[axis]!),
-  scatterAdd: (g, { inputs: [, idx], params: { axis } }) => gather(g, idx, axis),
+  gather: (g, { inputs: [x, idx], params: { axis } }) => scatterAdd(g, idx, { axis, size: x.shape[axis]! }),
+  scatterAdd: (g, { inputs: [, idx], params: { axis } }) => gather(g, idx, { axis }),
   // C = op(A)·op(B). dA = G·op(B)ᵀ (or its transpose when A is read transposed),
   // dB = op(A)ᵀ·G (likewise); batch broadcasting is summed away by sumTo.
   matmul: (g, { inputs: [a, b], params: { ta, tb } }, i) =>
@@ -173,9 +173,9 @@ export const jvpRules: { readonly [P in Prim]: JvpRule<P> | null } = {
   broadcastTo: ([t], { params }) => broadcastTo(t!, params.shape),
   slice: ([t], { params }) => slice(t!, params.begin, params.end),
   pad: ([t], { params }) => pad(t!, params.before, params.after),
-  concat: (ts, { inputs, params: { axis } }) => concat(ts.map((t, i) => t ?? zeros(inputs[i]!.shape, inputs[i]!.dtype)), axis),
-  gather: ([t], { inputs: [, idx], params: { axis } }) => gather(t!, idx, axis),
-  scatterAdd: ([t], { inputs: [, idx], params: { axis, size } }) => scatterAdd(t!, idx, axis, size),
+  concat: (ts, { inputs, params: { axis } }) => concat(ts.map((t, i) => t ?? zeros(inputs[i]!.shape, inputs[i]!.dtype)), { axis }),
+  gather: ([t], { inputs: [, idx], params: { axis } }) => gather(t!, idx, { axis }),
+  scatterAdd: ([t], { inputs: [, idx], params: { axis, size } }) => scatterAdd(t!, idx, { axis, size }),
   matmul: ([ta, tb], { inputs: [a, b], params }) => sumOf([ta === null ? undefined : mm(ta, b, params), tb === null ? undefined : mm(a, tb, params)]),
   argsort: null,
   randomBits: null,
