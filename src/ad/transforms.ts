@@ -72,12 +72,30 @@ export interface GradOptions {
   readonly hasAux?: boolean
 }
 
-/** `aux`'s tensors as flat outputs of a traced function, and how to rebuild it from their values. */
-const auxParts = (op: string, aux: unknown): { readonly leaves: readonly Tensor[]; readonly rebuild: (xs: readonly Tensor[]) => unknown } => {
-  if (typeof aux !== 'object' || aux === null) return { leaves: [], rebuild: () => aux }
-  const leaves = flattenAs(op, aux).map((l) => l.value)
-  return { leaves, rebuild: (xs) => rebuild(aux, xs) }
+/** `aux`'s tensors (in arrays and plain records, at any depth) as flat outputs of a traced function, and how to rebuild it from their values; other values pass as they are. */
+const auxParts = (aux: unknown): { readonly leaves: readonly Tensor[]; readonly rebuild: (xs: readonly Tensor[]) => unknown } => {
+  const leaves: Tensor[] = []
+  const collect = (v: unknown): void => {
+    if (v instanceof Tensor) leaves.push(v)
+    else if (Array.isArray(v)) v.forEach(collect)
+    else if (isPlainRecord(v)) Object.values(v).forEach(collect)
+  }
+  collect(aux)
+  const rebuild = (xs: readonly Tensor[]): unknown => {
+    let i = 0
+    const build = (v: unknown): unknown => {
+      if (v instanceof Tensor) return xs[i++]
+      if (Array.isArray(v)) return v.map(build)
+      if (isPlainRecord(v)) return Object.fromEntries(Object.entries(v).map(([k, c]) => [k, build(c)]))
+      return v
+    }
+    return build(aux)
+  }
+  return { leaves, rebuild }
 }
+
+const isPlainRecord = (v: unknown): v is Readonly<Record<string, unknown>> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Tensor) && [Object.prototype, null].includes(Object.getPrototypeOf(v) as object | null)
 
 /** The value, the aux output (undefined without hasAux) and the gradient: the one body of grad and valueAndGrad. */
 const gradWithAux = <P extends TreeLike<P>>(f: (p: P) => unknown, params: P, hasAux: boolean): readonly [Tensor, unknown, P] => {
@@ -87,7 +105,7 @@ const gradWithAux = <P extends TreeLike<P>>(f: (p: P) => unknown, params: P, has
     const r = f(p)
     if (!hasAux) return [scalarOutput(op, r)]
     if (!Array.isArray(r) || r.length !== 2) throw new TensorError(op, `with hasAux the function must return [value, aux], got ${Array.isArray(r) ? `an array of ${r.length}` : typeof r}`)
-    aux = auxParts(op, r[1])
+    aux = auxParts(r[1])
     return [scalarOutput(op, r[0]), ...aux.leaves]
   }, params)
   const [y, ...auxValues] = outs

@@ -141,6 +141,10 @@ export const elementsIfConcrete = (t: Tensor): TypedArray | undefined => {
   return c === undefined ? undefined : backend().read(c.storage!, c)
 }
 
+/** The same value (buffer or tracer) as a tensor of a subclass (keys): a new object, nothing copied. @internal */
+export const recast = <T extends Tensor>(t: Tensor, Class: new (shape: Shape, dtype: DType, storage: Buffer | undefined, tracer?: Tracer) => T): T =>
+  new Class(t.shape, t.dtype, t.storage, t.tracer)
+
 /** A concrete tensor over a fresh buffer holding `data` (which the caller may reuse). @internal */
 export const fromData = (shape: Shape, dtype: DType, data: ArrayLike<number>): Tensor => new Tensor(shape, dtype, backend().write(dtype, data))
 

@@ -7,8 +7,8 @@
  * Each codec is named by what it expects, so error messages read
  * `expected a keep probability in (0, 1], got 0`.
  */
+import { isKeep, isRate } from '../nn/retention.js'
 import * as t from 'io-ts/lib/index.js'
-import { TensorError } from '../core/errors.js'
 import { type DecodeError, decodeWith } from './errors.js'
 import type { Either } from 'fp-ts/lib/Either.js'
 
@@ -94,7 +94,7 @@ export interface KeepBrand {
  * console.assert(io.Keep.is(0.5) && io.Keep.is(1) && !io.Keep.is(0))
  * @since 0.1.0
  */
-export const Keep = brandedNumber<KeepBrand>('a keep probability in (0, 1]', (n) => n > 0 && n <= 1)
+export const Keep = brandedNumber<KeepBrand>('a keep probability in (0, 1]', isKeep)
 /** A retention probability in (0, 1]. @since 0.1.0 */
 export type Keep = t.TypeOf<typeof Keep>
 
@@ -111,7 +111,7 @@ export interface RateBrand {
  * console.assert(io.Rate.is(0) && io.Rate.is(0.5) && !io.Rate.is(1))
  * @since 0.1.0
  */
-export const Rate = brandedNumber<RateBrand>('a drop rate in [0, 1)', (n) => n >= 0 && n < 1)
+export const Rate = brandedNumber<RateBrand>('a drop rate in [0, 1)', isRate)
 /** A drop probability in [0, 1). @since 0.1.0 */
 export type Rate = t.TypeOf<typeof Rate>
 
@@ -179,58 +179,6 @@ export interface Uint32Brand {
 export const Uint32 = brandedNumber<Uint32Brand>('an unsigned 32-bit integer', (n) => Number.isInteger(n) && n >= 0 && n <= 0xffffffff)
 /** An unsigned 32-bit integer. @since 0.1.0 */
 export type Uint32 = t.TypeOf<typeof Uint32>
-
-/**
- * The keep probability of a drop rate: p = 1 − rate. Exact in floating point
- * for every rate in [0, 1) and never 0, so the result is a valid `Keep`.
- *
- * @example
- * import { io } from 'grad-ts'
- * const r = io.decodeRate(0.2)
- * console.assert(r._tag === 'Right' && io.keepFromRate(r.right) === 0.8)
- * @since 0.1.0
- */
-export const keepFromRate = (rate: Rate): Keep => (1 - rate) as Keep
-
-/**
- * The drop rate of a keep probability: rate = 1 − p.
- *
- * @example
- * import { io } from 'grad-ts'
- * const p = io.decodeKeep(0.5)
- * console.assert(p._tag === 'Right' && io.rateFromKeep(p.right) === 0.5)
- * @since 0.1.0
- */
-export const rateFromKeep = (keep: Keep): Rate => (1 - keep) as Rate
-
-/**
- * A `Keep` from a number in code (a literal, not outside data): throws a
- * `TensorError` outside (0, 1]. Use `decodeKeep` for data from outside.
- *
- * @example
- * import { io } from 'grad-ts'
- * const p: io.Keep = io.keep(0.8)
- * console.assert(p === 0.8)
- * @since 0.1.0
- */
-export const keep = (p: number): Keep => {
-  if (!Keep.is(p)) throw new TensorError('io.keep', `a keep probability must be in (0, 1], got ${p}`)
-  return p
-}
-
-/**
- * A `Rate` from a number in code: throws a `TensorError` outside [0, 1).
- *
- * @example
- * import { io } from 'grad-ts'
- * const r: io.Rate = io.rate(0.5)
- * console.assert(io.keepFromRate(r) === 0.5)
- * @since 0.1.0
- */
-export const rate = (r: number): Rate => {
-  if (!Rate.is(r)) throw new TensorError('io.rate', `a drop rate must be in [0, 1), got ${r}`)
-  return r
-}
 
 /**
  * Decodes a {@link PositiveInt} from outside data, with a message naming what was expected.

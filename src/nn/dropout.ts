@@ -1,10 +1,9 @@
 /**
  * Dropout as an explicit random-key effect (Srivastava et al. 2014).
  *
- * **Vocabulary.** The paper's p is the *retention* probability; frameworks'
- * `rate` is the *drop* probability, `rate = 1 − p`. Every function here takes a
- * {@link Retention} — `{ keep: p }` or `{ rate: r }` — so a caller always names
- * which one it means; a bare number is a type error.
+ * **Vocabulary.** Every function here takes a `Retention` — `{ keep: p }` or
+ * `{ rate: r }` (see `./retention.ts`) — so a caller always names which one it
+ * means; a bare number is a type error.
  *
  * **Conventions.** `'paper'`: training multiplies by a Bernoulli(p) mask, and the
  * test-time network scales by p (activations, or each unit's outgoing weights).
@@ -18,40 +17,12 @@
  * the kept units and are zero for the dropped ones.
  */
 import { TensorError, fmtShape } from '../core/errors.js'
+import { type Retention, keepProbability } from './retention.js'
 import { normAxes } from '../core/shape.js'
 import type { Tensor } from '../core/tensor.js'
 import { add, div, mul, where } from '../ad/ops/elementwise.js'
 import type { Random } from '../random/random.js'
 import * as R from '../random/random.js'
-
-/**
- * A dropout probability, named: `{ keep: p }` (the paper's retention
- * probability, p ∈ (0, 1]) or `{ rate: r }` (the drop probability, r ∈ [0, 1)).
- * @example
- * import { nn } from 'grad-ts'
- * console.assert(nn.keepProbability({ keep: 0.8 }) === 0.8 && nn.keepProbability({ rate: 0.25 }) === 0.75)
- * @since 0.1.0
- */
-export type Retention = { readonly keep: number; readonly rate?: never } | { readonly rate: number; readonly keep?: never }
-
-/**
- * The retention probability p of a {@link Retention}, validated: keep outside
- * (0, 1] or rate outside [0, 1) is a `TensorError`.
- * @example
- * import { nn } from 'grad-ts'
- * try { nn.keepProbability({ rate: 1 }) } catch (e) { console.assert(String(e).includes('rate must be in [0, 1)')) }
- * @since 0.1.0
- */
-export const keepProbability = (r: Retention, op = 'dropout'): number => {
-  const named = (r as { keep?: unknown }).keep !== undefined
-  if (named === ((r as { rate?: unknown }).rate !== undefined)) throw new TensorError(op, 'name exactly one of keep (retention p) or rate (drop probability 1 − p)')
-  if (named) {
-    if (!(typeof r.keep === 'number' && r.keep > 0 && r.keep <= 1)) throw new TensorError(op, `keep must be in (0, 1], got ${String(r.keep)}`)
-    return r.keep
-  }
-  if (!(typeof r.rate === 'number' && r.rate >= 0 && r.rate < 1)) throw new TensorError(op, `rate must be in [0, 1), got ${String(r.rate)}`)
-  return 1 - r.rate
-}
 
 /** Where the test-time scaling lives: `'paper'` (scale by p at test time) or `'inverted'` (divide by p in training). @since 0.1.0 */
 export type Convention = 'paper' | 'inverted'
@@ -255,53 +226,3 @@ export const gaussianDropout = (r: Retention, options: Pick<DropoutOptions, 'bro
     return R.map((eps: Tensor) => mul(x, add(mul(eps, sigma), 1)))(R.normalR(maskShape(x.shape, options.broadcastAxes), dtype))
   }
 }
-
-/**
- * Monte-Carlo averages at several k from one stream of thinned networks:
- * element i is the mean of the first `ks[i]` draws (so the estimates are
- * nested, as in a running average). `ks` must increase.
- * @example
- * import { nn, random, tensor, type Tensor } from 'grad-ts'
- * const coin = random.map((m: Tensor) => m.toTypedArray()[0] ? tensor([1]) : tensor([0]))(random.bernoulliR(0.5, [1]))
- * const [a1, a1000] = random.evaluate(random.key(0))(nn.monteCarloCurve([1, 1000])(coin))
- * console.assert((a1!.item() === 0 || a1!.item() === 1) && Math.abs(a1000!.item() - 0.5) < 0.1)
- * @since 0.1.0
- */
-export const monteCarloCurve =
-  (ks: readonly number[]) =>
-  (prediction: Random<Tensor>): Random<readonly Tensor[]> => {
-    ks.forEach((k, i) => {
-      if (!Number.isSafeInteger(k) || k < 1 || (i > 0 && k <= ks[i - 1]!)) throw new TensorError('monteCarlo', `k must be increasing positive integers, got [${ks.join(', ')}]`)
-    })
-    return (key) => {
-      const out: Tensor[] = []
-      let acc: Tensor | undefined
-      let next = key
-      for (let i = 1, j = 0; j < ks.length; i++) {
-        const [y, after] = prediction(next)
-        acc = acc === undefined ? y : add(acc, y)
-        next = after
-        if (i === ks[j]) {
-          out.push(i === 1 ? acc : div(acc, i))
-          j++
-        }
-      }
-      return [out, next]
-    }
-  }
-
-/**
- * Monte-Carlo model averaging (paper §7.5, Fig. 11): the mean of k draws of a
- * random prediction — k thinned networks sharing weights.
- * @example
- * import { nn, random, ones, matmul, type Tensor } from 'grad-ts'
- * const w = ones([100, 1])
- * const thinned = (x: Tensor) => random.map((h: Tensor) => matmul(h, w))(nn.dropout({ keep: 0.5 }, { convention: 'paper' })(x))
- * const avg = random.evaluate(random.key(0))(nn.monteCarlo(200)(thinned(ones([1, 100]))))
- * console.assert(Math.abs(avg.item() - 50) < 2)
- * @since 0.1.0
- */
-export const monteCarlo =
-  (k: number) =>
-  (prediction: Random<Tensor>): Random<Tensor> =>
-    R.map((means: readonly Tensor[]) => means[0]!)(monteCarloCurve([k])(prediction))

@@ -1,14 +1,17 @@
 /**
- * Neural-network building blocks: dropout (both conventions, Gaussian,
- * Monte-Carlo averaging), dense layers and MLPs, and activation statistics.
+ * Neural-network building blocks: the keep/rate vocabulary, dropout (both
+ * conventions, Gaussian), Monte-Carlo averaging, dense layers and MLPs, and
+ * activation statistics.
  * Imported as the `nn` namespace of grad-ts.
  *
  * @module
  */
+export { type Retention, keepProbability } from './retention.js'
 export {
-  type Retention, type Convention, type Mode, type DropoutOptions,
-  Train, Eval, keepProbability, maskShape, applyMask, dropoutMask, dropout, dropoutEval, dropoutIn, dropoutWithMask, scaleOutgoing, gaussianDropout, monteCarloCurve, monteCarlo,
+  type Convention, type Mode, type DropoutOptions,
+  Train, Eval, maskShape, applyMask, dropoutMask, dropout, dropoutEval, dropoutIn, dropoutWithMask, scaleOutgoing, gaussianDropout,
 } from './dropout.js'
+export { monteCarloCurve, monteCarlo } from './montecarlo.js'
 export type { Train as TrainMode, Eval as EvalMode } from './dropout.js'
 export {
   type Dense, type MlpParams, type Activation, type MlpDropout, type MlpSpec, type Initializer, type MlpTrace,

@@ -11,7 +11,8 @@ import { matmul } from '../ad/ops/matmul.js'
 import type { Random } from '../random/random.js'
 import * as R from '../random/random.js'
 import { key } from '../random/key.js'
-import { type Convention, type Eval, type Mode, type Retention, type Train, dropoutWithMask, keepProbability, scaleOutgoing } from './dropout.js'
+import { type Convention, type Eval, type Mode, type Train, dropoutWithMask, scaleOutgoing } from './dropout.js'
+import { type Retention, keepProbability } from './retention.js'
 
 /** Parameters of one dense layer y = x·w + b, w of shape [in, out]. @since 0.1.0 */
 // Type aliases, not interfaces: an interface has no index signature, so it is not a `Tree`.

@@ -18,7 +18,7 @@
 import type { Eq } from 'fp-ts/lib/Eq.js'
 import { describe as describeValue } from '../core/check.js'
 import { TensorError, fmtShape } from '../core/errors.js'
-import { Tensor, fromData } from '../core/tensor.js'
+import { Tensor, fromData, recast } from '../core/tensor.js'
 import { stopGradient } from '../ad/ops/elementwise.js'
 import { reshape, slice } from '../ad/ops/shape.js'
 import { bind } from '../ad/trace.js'
@@ -56,7 +56,7 @@ class KeyArrayTensor extends KeyTensor {
 }
 
 /** `t` (an int32 `[..., 2]` tensor) as a key, or a key array when it has more axes. @internal */
-export const asKey = (t: Tensor): Key => (t.rank > 1 ? new KeyArrayTensor(t.shape, t.dtype, t.storage, t.tracer) : new KeyTensor(t.shape, t.dtype, t.storage, t.tracer)) as Key
+export const asKey = (t: Tensor): Key => recast(t, t.rank > 1 ? KeyArrayTensor : KeyTensor) as Key
 
 const isWord = (w: unknown): w is number => typeof w === 'number' && Number.isInteger(w) && w >= 0 && w <= 0xffffffff
 

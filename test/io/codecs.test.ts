@@ -1,7 +1,7 @@
 import { fc, test as propTest } from '@fast-check/vitest'
 import * as t from 'io-ts/lib/index.js'
 import { describe, expect, test } from 'vitest'
-import { Tensor } from '../../src/index.js'
+import { Tensor, nn } from '../../src/index.js'
 import * as io from '../../src/io/index.js'
 
 /** The message of a Left, or a failure when the decode unexpectedly succeeded. */
@@ -49,16 +49,20 @@ describe('branded numbers', () => {
     expect(messageOf(io.decodePositiveInt('3'))).toBe('expected a positive integer, got "3"')
   })
 
-  propTest.prop([fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })])('1 − rate is a valid keep and maps back exactly', (r) => {
-    const rate = io.rate(r)
-    const keep = io.keepFromRate(rate)
+  propTest.prop([fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true })])('a decoded rate gives a valid keep (one vocabulary: nn.keepProbability)', (r) => {
+    const rate = io.decodeRate(r)
+    expect(rate._tag).toBe('Right')
+    const keep = nn.keepProbability({ rate: r })
     expect(io.Keep.is(keep)).toBe(true)
     expect(keep).toBe(1 - r)
   })
 
-  test('keep and rate constructors throw on programmer errors', () => {
-    expect(() => io.keep(0)).toThrow('io.keep: a keep probability must be in (0, 1], got 0')
-    expect(() => io.rate(1)).toThrow('io.rate: a drop rate must be in [0, 1), got 1')
+  test('the codecs and nn.keepProbability accept exactly the same ranges', () => {
+    for (const v of [0, 1e-300, 0.5, 1 - 2 ** -53, 1, 1.0000001, -0, NaN, Infinity]) {
+      const viaNn = (r: { keep: number } | { rate: number }) => { try { nn.keepProbability(r); return true } catch { return false } }
+      expect(io.Keep.is(v)).toBe(viaNn({ keep: v }))
+      expect(io.Rate.is(v)).toBe(viaNn({ rate: v }))
+    }
   })
 })
 
