@@ -27,6 +27,8 @@ const guide = [
   { text: 'Getting started', link: '/getting-started' },
   { text: 'Tensors and broadcasting', link: '/tensors' },
   { text: 'Differentiation', link: '/differentiation' },
+  { text: 'Vectorising with vmap', link: '/vmap' },
+  { text: 'Custom derivatives and primitives', link: '/custom' },
   { text: 'Randomness', link: '/randomness' },
   { text: 'Dropout', link: '/dropout' },
   { text: 'Max-norm and optimizers', link: '/optimizers' },

@@ -58,7 +58,8 @@ export interface VjpRules<A extends readonly unknown[], Y, R> {
  * @since 0.2.0
  */
 export const customVjp = <A extends readonly unknown[], Y extends TreeLike<Y>, R>(f: (...args: A) => Y, rules: VjpRules<A, Y, R>): ((...args: A) => Y) => (...args: A): Y => {
-  const op = 'customVjp'
+  // Messages name the user's function when it has a name, as JAX's do.
+  const op = f.name === '' ? 'customVjp' : `customVjp(${f.name})`
   const c = flatCall<A, Y>(op, args)
   let residualShape: unknown
   const call: CustomCall = {
@@ -89,18 +90,20 @@ export const customVjp = <A extends readonly unknown[], Y extends TreeLike<Y>, R
  * linear in the tangents, and its pullback is computed by reverse mode over
  * the rule's own ops), so both modes, `vmap` and every order work.
  * @example
- * import { customJvp, grad, exp, log1p, div, mul, add, sub, sum, tensor, type Tensor } from 'grad-ts'
- * // log(1 + eˣ) whose derivative is computed as 1 − 1/(1 + eˣ): no ∞/∞ at x = 1000.
- * const log1pexp = customJvp((x: Tensor) => log1p(exp(x)), (x: Tensor, t: Tensor) =>
- *   [log1p(exp(x)), mul(t, sub(1, div(1, add(1, exp(x)))))] as const)
- * console.assert(grad((x: Tensor) => sum(log1pexp(x)))(tensor([1000], 'float64')).item() === 1)
+ * import { customJvp, grad, abs, add, exp, log1p, maximum, mul, neg, sigmoid, sum, tensor, type Tensor } from 'grad-ts'
+ * // log(1 + eˣ), finite everywhere, with the derivative σ(x): no ∞/∞ at x = 1000, and 1/2 at 0
+ * // (the formula's own derivative would split the kink of maximum at 0).
+ * const softplus = (x: Tensor) => add(maximum(x, 0), log1p(exp(neg(abs(x)))))
+ * const log1pexp = customJvp(softplus, (x: Tensor, t: Tensor) => [softplus(x), mul(t, sigmoid(x))] as const)
+ * const g = grad((x: Tensor) => sum(log1pexp(x)))(tensor([1000, 0, -1000], 'float64'))
+ * console.assert(g.toTypedArray().join() === '1,0.5,0')
  * @since 0.2.0
  */
 export const customJvp = <A extends readonly unknown[], Y extends TreeLike<Y>>(
   f: (...args: A) => Y,
   rule: (...primalsThenTangents: [...A, ...A]) => readonly [Y, Y],
 ): ((...args: A) => Y) => (...args: A): Y => {
-  const op = 'customJvp'
+  const op = f.name === '' ? 'customJvp' : `customJvp(${f.name})`
   const c = flatCall<A, Y>(op, args)
   const call: CustomCall = {
     name: op,

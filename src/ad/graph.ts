@@ -72,13 +72,15 @@ export const evalShape =
 /** An argument of a function under `evalShape`: what it takes, with avals where it takes tensors. @since 0.2.0 */
 export type AbstractArg<T> = [T] extends [Tensor]
   ? Tensor | Aval
-  : [Tree] extends [T]
-    ? T
-    : T extends readonly unknown[]
-      ? { readonly [K in keyof T]: AbstractArg<T[K]> }
-      : T extends object
+  : [Tensor] extends [T]
+    ? T | Aval
+    : [Tree] extends [T]
+      ? T
+      : T extends readonly unknown[]
         ? { readonly [K in keyof T]: AbstractArg<T[K]> }
-        : T
+        : T extends object
+          ? { readonly [K in keyof T]: AbstractArg<T[K]> }
+          : T
 
 const isTensorLeaf = (t: unknown): boolean => typeof t === 'object' && t !== null && 'storage' in t
 const avalOfAtom = (a: Staged['outputs'][number]): Aval => {

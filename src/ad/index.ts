@@ -6,8 +6,8 @@ export {
   equal, notEqual, less, lessEqual, greater, greaterEqual,
   where, cast, stopGradient,
 } from './ops/elementwise.js'
-export { type ReduceOptions, sum, max, min, argmax, argmin } from './ops/reduce.js'
-export { reshape, transpose, broadcastTo, sumTo, slice, pad, concat, gather, scatterAdd, expandDims, squeeze } from './ops/shape.js'
+export { type ReduceOptions, type AxisOptions, type OneAxisOptions, sum, max, min, argmax, argmin } from './ops/reduce.js'
+export { type ScatterOptions, reshape, transpose, broadcastTo, sumTo, slice, pad, concat, gather, scatterAdd, expandDims, squeeze } from './ops/shape.js'
 export { type MatmulOptions, matmul } from './ops/matmul.js'
 export { argsort } from './ops/sort.js'
 export { mean, square, logSumExp, logSoftmax, softmax, oneHot, softmaxCrossEntropy, mse, clip, norm } from './ops/composite.js'

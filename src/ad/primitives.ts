@@ -302,7 +302,7 @@ export const showParams = (prim: Prim, params: unknown): string => {
     case 'cast':
       return (p as ParamsOf['cast']).dtype
     case 'user':
-      return (p as unknown as ParamsOf['user']).rules.name
+      return '' // the op is shown by the user primitive's own name
     case 'randomBits':
       return (p as unknown as ParamsOf['randomBits']).dist.kind
     default:

@@ -49,9 +49,12 @@ class KeyTensor extends Tensor {}
 
 /** The run-time class of a key array: it iterates its keys (a plain tensor and a single key do not iterate). */
 class KeyArrayTensor extends KeyTensor {
+  /** The keys, made once: iterating twice gives the same key objects, so checkKeyReuse sees a key used twice. */
+  private keys: readonly Key[] | undefined
   *[Symbol.iterator](): IterableIterator<Key> {
     const rest = this.shape.slice(1)
-    for (let i = 0; i < this.shape[0]!; i++) yield asKey(reshape(slice(this, [i], [i + 1]), rest))
+    this.keys ??= Array.from({ length: this.shape[0]! }, (_, i) => asKey(reshape(slice(this, [i], [i + 1]), rest)))
+    yield* this.keys
   }
 }
 
@@ -288,4 +291,8 @@ export const foldIn = (k: Key, data: number): Key => {
  * console.assert(a.toTypedArray().join() === b.toTypedArray().join())
  * @since 0.1.0
  */
-export const clone = (k: Key): Key => asKey(stopGradient(checkKey('clone', k, true)))
+export function clone(k: KeyArray): KeyArray
+export function clone(k: Key): Key
+export function clone(k: Key): Key {
+  return asKey(stopGradient(checkKey('clone', k, true)))
+}
