@@ -272,6 +272,9 @@ export const abstractEval: { readonly [P in Prim]: (args: Args<P, Aval>, params:
   user: (xs, { rules, params }) => rules.abstractEval(xs, params),
 }
 
+/** The name messages use for an application of `prim`: a user primitive's own name, else the primitive's. @internal */
+export const nameOf = <P extends Prim>(prim: P, params: ParamsOf[P]): string => (prim === 'user' ? (params as ParamsOf['user']).rules.name : prim)
+
 /** Params as shown in printed graphs. @internal */
 export const showParams = (prim: Prim, params: unknown): string => {
   const p = params as Record<string, unknown> | undefined

@@ -7,7 +7,6 @@
  */
 import { describe, isArray } from '../core/check.js'
 import { TensorError, fmtShape } from '../core/errors.js'
-import { normAxis } from '../core/shape.js'
 import { Tensor } from '../core/tensor.js'
 import { flattenWith, rebuild } from '../tree/index.js'
 import { batchRaw } from './interpreters/batch.js'
@@ -48,6 +47,24 @@ const specOfLeaves = (op: string, what: string, spec: AxisSpec, tree: unknown): 
   return keys.flatMap((k) => specOfLeaves(op, `${what}.${k}`, rec[k]!, t[k]))
 }
 
+/** `body`, with a malformed tree reported as `what`'s (an argument, the output). */
+const named = <T>(what: string, body: () => T): T => {
+  try {
+    return body()
+  } catch (e) {
+    if (e instanceof TensorError && e.op === 'vmap') throw new TensorError('vmap', `${what}: ${e.detail}`)
+    throw e
+  }
+}
+
+/** The mapped axis `spec` of `x`, normalised, or a TensorError naming the argument. */
+const mappedAxis = (op: string, spec: number, x: Tensor, where: string): number => {
+  if (!Number.isInteger(spec)) throw new TensorError(op, `inAxes for ${where} must be an integer or null, got ${describe(spec)}`)
+  if (x.rank === 0) throw new TensorError(op, `${where} is a scalar: it has no axis ${spec} to map over (give it inAxes null to share it)`)
+  if (spec < -x.rank || spec >= x.rank) throw new TensorError(op, `inAxes ${spec} for ${where} is out of range: it has shape ${fmtShape(x.shape)} (rank ${x.rank})`)
+  return spec < 0 ? spec + x.rank : spec
+}
+
 /**
  * Vectorises `f` over a batch axis of its arguments, as `jax.vmap`: the result
  * equals stacking `f` over the slices, but each primitive runs once over the
@@ -71,46 +88,56 @@ export const vmap =
   <A extends readonly unknown[], Y>(f: (...args: A) => Y, options: VmapOptions = {}) =>
   (...args: A): Y => {
     const op = 'vmap'
-    const inAxes = options.inAxes ?? 0
-    const outAxes = options.outAxes ?? 0
-    if (Array.isArray(inAxes) && inAxes.length !== args.length) {
+    // `null` is a spec (not mapped / not batched), so only a missing option takes the default.
+    const inAxes = options.inAxes === undefined ? 0 : options.inAxes
+    const outAxes = options.outAxes === undefined ? 0 : options.outAxes
+    if (inAxes !== null && typeof inAxes !== 'number' && !isArray(inAxes)) {
+      throw new TensorError(op, `inAxes must be an axis, null, or an array of one spec per argument, got ${describe(inAxes)}`)
+    }
+    if (isArray(inAxes) && inAxes.length !== args.length) {
       throw new TensorError(op, `inAxes has ${inAxes.length} specs for ${args.length} arguments`)
     }
-    const perArg = args.map((a, i) => (Array.isArray(inAxes) ? (inAxes as readonly AxisSpec[])[i]! : (inAxes as number | null)))
-    const leaves = args.map((a, i) => (perArg[i] === null ? [] : flattenWith(op, a, isTensor)))
+    const perArg = args.map((_, i) => (isArray(inAxes) ? inAxes[i]! : inAxes))
+    const leaves = args.map((a, i) => (perArg[i] === null ? [] : named(`argument ${i}`, () => flattenWith(op, a, isTensor))))
     const specs = args.map((a, i) => (perArg[i] === null ? [] : specOfLeaves(op, `inAxes[${i}]`, perArg[i]!, a)))
     const flat: Tensor[] = []
     const dims: (number | null)[] = []
     let size: number | undefined
-    leaves.forEach((ls, i) => { ls.forEach((l, j) => {
+    leaves.forEach((ls, i) => {
+      ls.forEach((l, j) => {
         const s = specs[i]?.[j] ?? null
-        const d = s === null ? null : normAxis(op, s, l.value.rank)
+        const where = `argument ${i}${l.path === '' ? '' : ` at ${l.path}`}`
+        const d = s === null ? null : mappedAxis(op, s, l.value, where)
         if (d !== null) {
           const n = l.value.shape[d]!
-          if (size !== undefined && n !== size) throw new TensorError(op, `mapped axes have different sizes: ${size} and ${n} (argument ${i}${l.path === '' ? '' : ` at ${l.path}`}, ${fmtShape(l.value.shape)} along axis ${d})`)
+          if (size !== undefined && n !== size) throw new TensorError(op, `mapped axes have different sizes: ${size} and ${n} (${where}, ${fmtShape(l.value.shape)} along axis ${d})`)
           size = n
         }
         flat.push(l.value)
         dims.push(d)
-      }); },
-    )
+      })
+    })
     if (size === undefined) throw new TensorError(op, 'needs at least one mapped argument (an inAxes entry that is not null, over a tensor)')
     let shape: Y | undefined
     const outs = batchRaw(op, (xs) => {
       let k = 0
       const rebuilt = args.map((a, i) => (perArg[i] === null ? a : rebuild(a as object, leaves[i]!.map(() => xs[k++]!))))
       shape = f(...(rebuilt as unknown as A))
-      return flattenWith(op, shape, isTensor).map((l) => l.value)
+      return named('the output', () => flattenWith(op, shape, isTensor)).map((l) => l.value)
     }, flat, dims, size)
     const outSpecs = specOfLeaves(op, 'outAxes', outAxes, shape)
+    const outPaths = flattenWith(op, shape, isTensor).map((l) => (l.path === '' ? 'the output' : `output ${l.path}`))
     const placed = outs.map(([y, bdim], i) => {
       const d = outSpecs[i] ?? null
       if (d === null) {
-        if (bdim !== null) throw new TensorError(op, `output ${i} has outAxes null but depends on the mapped axis; give it an axis`)
+        if (bdim !== null) throw new TensorError(op, `${outPaths[i]} has outAxes null but depends on the mapped axis; give it an axis`)
         return y
       }
       const front = moveToFront(y, bdim, size!)
-      const axis = normAxis(op, d, front.rank)
+      if (!Number.isInteger(d) || d < -front.rank || d >= front.rank) {
+        throw new TensorError(op, `outAxes ${describe(d)} for ${outPaths[i]} (${fmtShape(y.shape.filter((_, k) => k !== bdim))} per slice) must be an integer in [${-front.rank}, ${front.rank - 1}]`)
+      }
+      const axis = d < 0 ? d + front.rank : d
       if (axis === 0) return front
       const perm = front.shape.map((_, k) => k).slice(1)
       perm.splice(axis, 0, 0)

@@ -4,11 +4,13 @@
  * whole batch through its batching rule. A value without a batch axis is not
  * a tracer: ops on such values only run as they are.
  */
+import type { Aval } from '../../core/aval.js'
+import { TensorError } from '../../core/errors.js'
 import { type Tensor, zeros } from '../../core/tensor.js'
-import type { Args, ParamsOf, Prim } from '../primitives.js'
+import { type Args, type ParamsOf, type Prim, abstractEval, nameOf } from '../primitives.js'
 import { batchRules, moveToFront } from '../rules/batching.js'
 import { sum } from '../ops/reduce.js'
-import { type CustomCall, Interpreter, bind, bindCustom, traced, within } from '../trace.js'
+import { type CustomCall, Interpreter, bind, bindCustom, checkRuleOutput, traced, within } from '../trace.js'
 
 /** @internal */
 export interface BatchTracer {
@@ -50,6 +52,13 @@ export class BatchInterpreter extends Interpreter {
     const vals = xs.map((x) => this.valOf(x)) as unknown as Args<P, Tensor>
     if (dims.every((d) => d === null)) return bind(prim, vals, params)
     const [out, d] = batchRules[prim](vals, dims as unknown as Args<P, number | null>, params, this.size)
+    // As the jvp and vjp interpreters do: a rule must give its op's output, one slice per batch element.
+    const name = nameOf(prim, params)
+    const logical = xs.map((x): Aval => ({ shape: x.shape, dtype: x.dtype })) as unknown as Args<P, Aval>
+    if (d !== null && (!Number.isInteger(d) || d < 0 || d >= out.rank || out.shape[d] !== this.size)) {
+      throw new TensorError(name, `batch rule returned ${out.dtype}[${out.shape.join(',')}] with batch axis ${d}, expected an axis of size ${this.size}`)
+    }
+    checkRuleOutput('batch', name, d === null ? out : { shape: out.shape.filter((_, i) => i !== d), dtype: out.dtype }, abstractEval[prim](logical, params))
     return d === null ? out : this.lift(out, d)
   }
 

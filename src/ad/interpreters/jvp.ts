@@ -6,7 +6,7 @@
 import { isFloat } from '../../core/dtype.js'
 import { TensorError } from '../../core/errors.js'
 import { type Tensor, zeros } from '../../core/tensor.js'
-import type { Args, ParamsOf, Prim } from '../primitives.js'
+import { type Args, type ParamsOf, type Prim, nameOf } from '../primitives.js'
 import { jvpRuleOf } from '../rules/derivatives.js'
 import { type CustomCall, Interpreter, bind, checkRuleOutput, traced } from '../trace.js'
 
@@ -49,7 +49,7 @@ export class JvpInterpreter extends Interpreter {
     if (rule === null || !isFloat(out.dtype)) return out
     const tangents = xs.map((x) => this.tangentOf(x)) as unknown as Args<P, Tensor | null>
     const tangent = rule(tangents, { inputs: primals, out, params })
-    checkRuleOutput('jvp', prim, tangent, out)
+    checkRuleOutput('jvp', nameOf(prim, params), tangent, out)
     return this.lift(out, tangent)
   }
 

@@ -8,7 +8,7 @@ import type { Aval } from '../../core/aval.js'
 import { isFloat } from '../../core/dtype.js'
 import { type Tensor, zeros } from '../../core/tensor.js'
 import { add } from '../ops/elementwise.js'
-import type { Args, ParamsOf, Prim } from '../primitives.js'
+import { type Args, type ParamsOf, type Prim, nameOf } from '../primitives.js'
 import { vjpRuleOf } from '../rules/derivatives.js'
 import { type CustomCall, Interpreter, bind, checkRuleOutput, traced, within } from '../trace.js'
 
@@ -86,7 +86,7 @@ export class VjpInterpreter extends Interpreter {
     const rule = vjpRuleOf(prim, params)
     if (rule === null || !isFloat(out.dtype)) return out
     const ctx = { inputs: primals, out, params }
-    return this.record(prim, xs, [out], ([g], need) => need.map((n, i) => (n && g !== null ? rule(g!, ctx, i) : null)))[0]!
+    return this.record(nameOf(prim, params), xs, [out], ([g], need) => need.map((n, i) => (n && g !== null ? rule(g!, ctx, i) : null)))[0]!
   }
 
   processCustom(call: CustomCall, args: readonly Tensor[]): readonly Tensor[] {

@@ -7,7 +7,7 @@
  * axis kept in front, a gather on a flattened axis — never a loop over slices.
  */
 import { type Tensor, arange } from '../../core/tensor.js'
-import { add, mul } from '../ops/elementwise.js'
+import { add, greaterEqual, less, mul, where } from '../ops/elementwise.js'
 import type { Args, ParamsOf, Prim } from '../primitives.js'
 import { broadcastTo, reshape, transpose } from '../ops/shape.js'
 import { bind } from '../trace.js'
@@ -21,6 +21,16 @@ export const moveToFront = (x: Tensor, d: number | null, size: number): Tensor =
   if (d === 0) return x
   const perm = [d, ...x.shape.map((_, i) => i).filter((i) => i !== d)]
   return transpose(x, perm)
+}
+
+/**
+ * Indices of slice b moved into block b of a flattened (batch, axis) axis: `i + b·n`
+ * for `i` in [0, n); an index out of that range becomes −1, so that the kernel still
+ * rejects it (it would otherwise land in another slice's block, silently).
+ */
+const offsetIndices = (i: Tensor, size: number, n: number): Tensor => {
+  const offsets = reshape(mul(arange(0, size, 1, 'int32'), n), [size, ...i.shape.slice(1).map(() => 1)])
+  return where(less(i, 0), -1, where(greaterEqual(i, n), -1, add(i, offsets)))
 }
 
 /** The physical axis of logical axis `a` when the batch axis is `d`. */
@@ -95,22 +105,21 @@ export const batchRules: { readonly [P in Prim]: BatchRule<P> } = {
     if (di === null) return [bind('gather', [moveToFront(x, dx, size), idx], { axis: axis + 1 }), 0]
     const i = moveToFront(idx, di, size)
     if (dx === null) return [bind('gather', [x, i], { axis }), axis]
-    // Both batched: slice b gathers from block b of x flattened over (batch, axis): index + b·A.
+    // Both batched: slice b gathers from block b of x flattened over (batch, axis): index + b·A (offsetIndices).
     const xb = moveToFront(x, dx, size)
     const A = xb.shape[axis + 1]!
     const pre = xb.shape.slice(1, axis + 1)
     const post = xb.shape.slice(axis + 2)
     const rows = transpose(xb, [0, axis + 1, ...pre.map((_, k) => k + 1), ...post.map((_, k) => axis + 2 + k)])
     const flat = reshape(rows, [size * A, ...pre, ...post])
-    const offsets = reshape(mul(arange(0, size, 1, 'int32'), A), [size, ...i.shape.slice(1).map(() => 1)])
-    const got = bind('gather', [flat, add(i, offsets)], { axis: 0 }) // [B, ...is, ...pre, ...post]
+    const got = bind('gather', [flat, offsetIndices(i, size, A)], { axis: 0 }) // [B, ...is, ...pre, ...post]
     const ir = i.rank - 1
     const perm = [0, ...pre.map((_, k) => 1 + ir + k), ...Array.from({ length: ir }, (_, k) => 1 + k), ...post.map((_, k) => 1 + ir + pre.length + k)]
     return [transpose(got, perm), 0]
   },
   scatterAdd: ([u, idx], [du, di], { axis, size: n }, size) => {
     if (di === null) return [bind('scatterAdd', [moveToFront(u, du, size), idx], { axis: axis + 1, size: n }), 0]
-    // Batched indices: scatter slice b into block b of a (batch, axis) axis of size B·n: index + b·n.
+    // Batched indices: scatter slice b into block b of a (batch, axis) axis of size B·n: index + b·n (offsetIndices).
     const ub = moveToFront(u, du, size)
     const i = moveToFront(idx, di, size)
     const ir = i.rank - 1
@@ -118,8 +127,7 @@ export const batchRules: { readonly [P in Prim]: BatchRule<P> } = {
     const post = ub.shape.slice(axis + 1 + ir)
     // [B, pre, is, post] → [pre, B, is, post], so the batch sits next to the index axes.
     const moved = transpose(ub, [...pre.map((_, k) => k + 1), 0, ...Array.from({ length: ir + post.length }, (_, k) => axis + 1 + k)])
-    const offsets = reshape(mul(arange(0, size, 1, 'int32'), n), [size, ...Array<number>(ir).fill(1)])
-    const got = bind('scatterAdd', [moved, add(i, offsets)], { axis: pre.length, size: size * n }) // [pre, B·n, post]
+    const got = bind('scatterAdd', [moved, offsetIndices(i, size, n)], { axis: pre.length, size: size * n }) // [pre, B·n, post]
     const split = reshape(got, [...pre, size, n, ...post])
     return [transpose(split, [pre.length, ...pre.map((_, k) => k), ...Array.from({ length: 1 + post.length }, (_, k) => pre.length + 1 + k)]), 0]
   },
