@@ -131,7 +131,7 @@ export const rows = (d: Digits, from: number, to: number): Digits => {
  * hidden mask `[BATCH, 100]`; `null` for a layer with keep 1 (nothing drawn).
  */
 export const masksOf = (s: Settings, run: Run, train: Digits): { readonly input: Tensor | null; readonly hidden: Tensor | null } => {
-  const x = gather(train.x, fromTypedArray(batchIndices(s, train, run.step)))
+  const x = gather(train.x, fromTypedArray(batchIndices(s, train, run.step)), { axis: 0 })
   const t = random.evaluate(stepKey(s, run.step))(nn.mlpTrace(spec(s), run.params, x, nn.Train))
   return { input: t.masks[0] ?? null, hidden: t.masks[1] ?? null }
 }
