@@ -17,14 +17,17 @@ import { broadcastKernel, concatKernel, gatherKernel, padKernel, scatterAddKerne
 import { argsortKernel, randomBitsKernel, randomFoldInKernel, randomSplitKernel } from './random.js'
 import { argReduceKernel, reduceKernel } from './reduce.js'
 
-class JsBuffer implements Buffer {
+/** A buffer of the JavaScript backend (also the WebAssembly backend's): a typed array no one writes after its kernel returns. @internal */
+export class JsBuffer implements Buffer {
   readonly backend = 'js'
   constructor(readonly data: TypedArray) {}
 }
 
-type Run = (xs: readonly TypedArray[]) => TypedArray
+/** A prepared kernel's body: input arrays to a fresh output array. @internal */
+export type Run = (xs: readonly TypedArray[]) => TypedArray
 
-class JsKernel implements Kernel {
+/** @internal */
+export class JsKernel implements Kernel {
   readonly backend = 'js'
   constructor(readonly run: Run) {}
 }
@@ -38,8 +41,8 @@ const checkIndices = (op: string, idx: Int32Array, size: number, shape: Shape): 
   }
 }
 
-/** A batch operand of matmul: its buffer and batch stride; broadcast batches are materialised only where one stride cannot express them. */
-const operand = (x: TypedArray, shape: Shape, batch: Shape): { data: Float32Array | Float64Array; stride: number } => {
+/** A batch operand of matmul: its buffer and batch stride; broadcast batches are materialised only where one stride cannot express them. @internal */
+export const matmulOperand = (x: TypedArray, shape: Shape, batch: Shape): { data: Float32Array | Float64Array; stride: number } => {
   const mat = shape.slice(-2)
   const own = shape.slice(0, -2)
   const data = x as Float32Array | Float64Array
@@ -94,8 +97,8 @@ const kernels: { readonly [P in Prim]: Prepare<P> } = {
     const { m, k, n, batch } = matmulDims(a.shape, b.shape, f)
     return ([da, db]) => {
       const o = alloc(out.dtype, sizeOf(out.shape)) as Float32Array | Float64Array
-      const A = operand(da!, a.shape, batch)
-      const B = operand(db!, b.shape, batch)
+      const A = matmulOperand(da!, a.shape, batch)
+      const B = matmulOperand(db!, b.shape, batch)
       matmulKernel(A.data, B.data, o, sizeOf(batch), m, k, n, f.ta, f.tb, A.stride, B.stride)
       return o
     }
@@ -117,24 +120,28 @@ const kernels: { readonly [P in Prim]: Prepare<P> } = {
   },
 }
 
-/** The elements of one of this backend's buffers. */
-const dataOf = (b: Buffer): TypedArray => {
+/** The elements of one of this backend's buffers. @internal */
+export const dataOf = (b: Buffer): TypedArray => {
   if (!(b instanceof JsBuffer)) throw new Error(`grad-ts: a buffer of the ${b.backend} backend reached the js backend`)
   return b.data
 }
 
-const copyOf = (dtype: DType, data: ArrayLike<number>): TypedArray => {
+/** A fresh typed array of `dtype` holding `data`. @internal */
+export const copyOf = (dtype: DType, data: ArrayLike<number>): TypedArray => {
   const out = alloc(dtype, data.length)
   out.set(data)
   return out
 }
+
+/** The reference kernel for one primitive application. @internal */
+export const jsPrepare = <P extends Prim>(prim: P, inputs: Args<P, Aval>, params: ParamsOf[P], out: Aval): Run => (kernels[prim] as Prepare<P>)(inputs, params, out)
 
 /** The JavaScript backend. @internal */
 export const jsBackend: Backend = {
   name: 'js',
   write: (dtype, data) => new JsBuffer(copyOf(dtype, data)),
   read: (buffer) => dataOf(buffer).slice(),
-  prepare: (prim, inputs, params, out) => new JsKernel((kernels[prim] as Prepare<typeof prim>)(inputs, params, out)),
+  prepare: (prim, inputs, params, out) => new JsKernel(jsPrepare(prim, inputs, params, out)),
   dispatch: (kernel, inputs) => {
     if (!(kernel instanceof JsKernel)) throw new Error(`grad-ts: a kernel of the ${kernel.backend} backend reached the js backend`)
     return new JsBuffer(kernel.run(inputs.map(dataOf)))

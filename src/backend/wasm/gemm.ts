@@ -1,0 +1,270 @@
+/**
+ * The matmul kernels, emitted as WebAssembly SIMD128: C = A·B over one
+ * rectangle of C, for float32 (`f32x4`) and float64 (`f64x2`).
+ *
+ * Layout (Goto & van de Geijn, "Anatomy of high-performance matrix
+ * multiplication", 2008), all of it inside one exported function so that a
+ * worker thread can run a rectangle with one call:
+ *   for each NC-wide column block of the rectangle (jc)
+ *     for each KC-deep slice of k (pc)          pack B[pc, jc] into NR-wide panels
+ *       for each MC-tall row block (ic)         pack A[ic, pc] into MR-tall panels
+ *         for each NR panel (jr), each MR panel (ir):
+ *           micro-kernel: an MR×NR tile of C in eight `v128` accumulators
+ * float32: MR×NR = 4×8 (two `f32x4` per row); float64: 4×4 (two `f64x2` per row).
+ * Per step of k the micro-kernel loads two vectors of the B panel, splats one
+ * element of the A panel per row (`v128.load32_splat` / `load64_splat`) and
+ * does eight multiplies and eight adds — no fused multiply-add, so every lane
+ * rounds exactly as scalar code would.
+ *
+ * Summation order: element C[i,j] is `((0 + a₀b₀) + a₁b₁) + …` in the order of
+ * k, in the dtype, whatever the tile, the block or the rectangle it falls in
+ * (a KC slice resumes from the value stored in C, which is exact). So any
+ * split of C into rectangles — one per thread — gives the same bits, and
+ * float64 results equal the JavaScript kernel's sequential sums bit for bit.
+ * Float32 results differ from the JavaScript kernel, which sums in doubles and
+ * rounds once (docs/performance.md states the tolerance).
+ *
+ * Edge tiles (fewer than MR rows or NR columns left) run the same
+ * micro-kernel on zero-padded panels into a small tile in the workspace,
+ * whose valid part is then copied to and from C.
+ */
+import type { FunctionBuilder, Local, ModuleBuilder } from './emit.js'
+
+/** Block sizes shared by both dtypes (elements). */
+export const KC = 256
+export const MC = 64
+export const NC = 512
+export const MR = 4
+
+/** Bytes of workspace one thread needs for a matmul of `bytes`-wide elements: packed A, packed B and an edge tile. @internal */
+export const gemmWorkspace = (bytes: number): number => (MC * KC + KC * (NC + 8) + MR * 8) * bytes
+
+interface Flavour {
+  readonly name: string
+  readonly bytes: 4 | 8
+  /** Columns of a micro-tile (two vectors per row). */
+  readonly nr: number
+  readonly load: (f: FunctionBuilder, offset?: number) => FunctionBuilder
+  readonly store: (f: FunctionBuilder, offset?: number) => FunctionBuilder
+  readonly splat: (f: FunctionBuilder, offset?: number) => FunctionBuilder
+  readonly mul: (f: FunctionBuilder) => FunctionBuilder
+  readonly add: (f: FunctionBuilder) => FunctionBuilder
+}
+
+const f32: Flavour = {
+  name: 'sgemm',
+  bytes: 4,
+  nr: 8,
+  load: (f, o) => f.f32Load(o),
+  store: (f, o) => f.f32Store(o),
+  splat: (f, o) => f.v128Load32Splat(o),
+  mul: (f) => f.f32x4Mul(),
+  add: (f) => f.f32x4Add(),
+}
+
+const f64: Flavour = {
+  name: 'dgemm',
+  bytes: 8,
+  nr: 4,
+  load: (f, o) => f.f64Load(o),
+  store: (f, o) => f.f64Store(o),
+  splat: (f, o) => f.v128Load64Splat(o),
+  mul: (f) => f.f64x2Mul(),
+  add: (f) => f.f64x2Add(),
+}
+
+/** `min(a, b)` of two i32 values pushed by the callbacks. */
+const minI32 = (f: FunctionBuilder, a: () => void, b: () => void): void => {
+  a(); b(); a(); b()
+  f.i32LtS().select()
+}
+
+/**
+ * Emits `<name>(a, b, c, m, k, n, ta, tb, i0, i1, j0, j1, ws)`: C[i0:i1, j0:j1] = A·B
+ * where A is [m,k] (stored [k,m] when `ta`), B is [k,n] (stored [n,k] when
+ * `tb`), C is [m,n] row-major, pointers are byte addresses and `ws` is a
+ * workspace of `gemmWorkspace(bytes)` bytes owned by the calling thread.
+ */
+const emitGemm = (mb: ModuleBuilder, fl: Flavour): void => {
+  const f = mb.fn(fl.name, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'])
+  const [a, b, c, m, k, n, ta, tb, i0, i1, j0, j1, ws] = f.params as readonly Local<'i32'>[] as [
+    Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>,
+    Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>,
+  ]
+  const E = fl.bytes
+  const NR = fl.nr
+  const jc = f.local('i32'), nc = f.local('i32'), pc = f.local('i32'), kc = f.local('i32')
+  const ic = f.local('i32'), mc = f.local('i32'), jr = f.local('i32'), ir = f.local('i32')
+  const p = f.local('i32'), l = f.local('i32'), q = f.local('i32'), src = f.local('i32'), dst = f.local('i32')
+  const pa = f.local('i32'), pb = f.local('i32'), cp = f.local('i32'), ldc = f.local('i32')
+  const rows = f.local('i32'), cols = f.local('i32'), edge = f.local('i32')
+  const wa = f.local('i32'), wb = f.local('i32'), wt = f.local('i32')
+  const acc = Array.from({ length: 8 }, () => f.local('v128'))
+  const bv0 = f.local('v128'), bv1 = f.local('v128'), av = f.local('v128')
+
+  const c0 = (x: number) => () => { f.i32Const(x) }
+  const g = (x: Local) => () => { f.get(x) }
+
+  // Workspace: packed A block, packed B block, edge tile.
+  f.get(ws).set(wa)
+  f.get(ws).i32Const(MC * KC * E).i32Add().set(wb)
+  f.get(wb).i32Const(KC * (NC + 8) * E).i32Add().set(wt)
+
+  f.forLoop(jc, g(j0), g(j1), NC, () => {
+    minI32(f, c0(NC), () => { f.get(j1).get(jc).i32Sub() })
+    f.set(nc)
+    f.forLoop(pc, c0(0), g(k), KC, () => {
+      minI32(f, c0(KC), () => { f.get(k).get(pc).i32Sub() })
+      f.set(kc)
+      // ---- pack B[pc:pc+kc, jc:jc+nc] into NR-wide panels, zero beyond nc:
+      // panel q holds, for each p, B[pc+p, jc+q·NR … +NR) contiguously.
+      f.get(wb).set(dst)
+      f.forLoop(q, c0(0), g(nc), NR, () => {
+        f.forLoop(p, c0(0), g(kc), 1, () => {
+          f.forLoop(l, c0(0), c0(NR), 1, () => {
+            // column j = jc + q + l
+            f.get(q).get(l).i32Add().get(nc).i32LtS()
+            f.if(() => {
+              // address of B[pc+p, j]
+              f.get(tb)
+              f.if(() => {
+                // stored [n,k]: (j·k + pc + p)
+                f.get(jc).get(q).i32Add().get(l).i32Add().get(k).i32Mul().get(pc).i32Add().get(p).i32Add()
+                f.set(src)
+              }, () => {
+                f.get(pc).get(p).i32Add().get(n).i32Mul().get(jc).i32Add().get(q).i32Add().get(l).i32Add()
+                f.set(src)
+              })
+              f.get(dst).get(b).get(src).i32Const(E).i32Mul().i32Add()
+              fl.load(f)
+              fl.store(f)
+            }, () => {
+              f.get(dst)
+              if (E === 4) f.f32Const(0).f32Store()
+              else f.f64Const(0).f64Store()
+            })
+            f.get(dst).i32Const(E).i32Add().set(dst)
+          })
+        })
+      })
+      f.forLoop(ic, g(i0), g(i1), MC, () => {
+        minI32(f, c0(MC), () => { f.get(i1).get(ic).i32Sub() })
+        f.set(mc)
+        // ---- pack A[ic:ic+mc, pc:pc+kc] into MR-tall panels, zero beyond mc.
+        f.get(wa).set(dst)
+        f.forLoop(q, c0(0), g(mc), MR, () => {
+          f.forLoop(p, c0(0), g(kc), 1, () => {
+            f.forLoop(l, c0(0), c0(MR), 1, () => {
+              f.get(q).get(l).i32Add().get(mc).i32LtS()
+              f.if(() => {
+                f.get(ta)
+                f.if(() => {
+                  // stored [k,m]: ((pc+p)·m + i)
+                  f.get(pc).get(p).i32Add().get(m).i32Mul().get(ic).i32Add().get(q).i32Add().get(l).i32Add()
+                  f.set(src)
+                }, () => {
+                  f.get(ic).get(q).i32Add().get(l).i32Add().get(k).i32Mul().get(pc).i32Add().get(p).i32Add()
+                  f.set(src)
+                })
+                f.get(dst).get(a).get(src).i32Const(E).i32Mul().i32Add()
+                fl.load(f)
+                fl.store(f)
+              }, () => {
+                f.get(dst)
+                if (E === 4) f.f32Const(0).f32Store()
+                else f.f64Const(0).f64Store()
+              })
+              f.get(dst).i32Const(E).i32Add().set(dst)
+            })
+          })
+        })
+        // ---- micro-kernels over the block
+        f.forLoop(jr, c0(0), g(nc), NR, () => {
+          f.forLoop(ir, c0(0), g(mc), MR, () => {
+            f.get(wa).get(ir).get(kc).i32Mul().i32Const(E).i32Mul().i32Add().set(pa)
+            f.get(wb).get(jr).get(kc).i32Mul().i32Const(E).i32Mul().i32Add().set(pb)
+            minI32(f, c0(MR), () => { f.get(mc).get(ir).i32Sub() })
+            f.set(rows)
+            minI32(f, c0(NR), () => { f.get(nc).get(jr).i32Sub() })
+            f.set(cols)
+            f.get(rows).i32Const(MR).i32Ne().get(cols).i32Const(NR).i32Ne().i32Or().set(edge)
+            // C tile address: C[ic+ir, jc+jr]
+            f.get(c).get(ic).get(ir).i32Add().get(n).i32Mul().get(jc).i32Add().get(jr).i32Add().i32Const(E).i32Mul().i32Add().set(cp)
+            f.get(n).i32Const(E).i32Mul().set(ldc)
+            f.get(edge)
+            f.if(() => {
+              // Copy the valid part of C into the tile (its other elements are never read back).
+              f.get(pc)
+              f.if(() => {
+                f.forLoop(q, c0(0), g(rows), 1, () => {
+                  f.forLoop(l, c0(0), g(cols), 1, () => {
+                    f.get(wt).get(q).i32Const(NR).i32Mul().get(l).i32Add().i32Const(E).i32Mul().i32Add()
+                    f.get(cp).get(q).get(ldc).i32Mul().i32Add().get(l).i32Const(E).i32Mul().i32Add()
+                    fl.load(f)
+                    fl.store(f)
+                  })
+                })
+              })
+              f.get(wt).set(cp)
+              f.i32Const(NR * E).set(ldc)
+            })
+            // Accumulators: zero on the first k slice, else C.
+            f.get(pc).i32Eqz()
+            f.if(() => {
+              for (const v of acc) f.v128Const(new Array(16).fill(0)).set(v)
+            }, () => {
+              for (let r = 0; r < MR; r++) {
+                for (let h = 0; h < 2; h++) {
+                  f.get(cp).get(ldc).i32Const(r).i32Mul().i32Add().v128Load(h * 16).set(acc[2 * r + h]!)
+                }
+              }
+            })
+            // The k loop: kc steps, each one A column of MR and one B row of NR.
+            f.forLoop(p, c0(0), g(kc), 1, () => {
+              f.get(pb).v128Load(0).set(bv0)
+              f.get(pb).v128Load(16).set(bv1)
+              for (let r = 0; r < MR; r++) {
+                f.get(pa)
+                fl.splat(f, r * E)
+                f.set(av)
+                for (let h = 0; h < 2; h++) {
+                  const v = acc[2 * r + h]!
+                  f.get(v).get(av).get(h === 0 ? bv0 : bv1)
+                  fl.mul(f)
+                  fl.add(f)
+                  f.set(v)
+                }
+              }
+              f.get(pa).i32Const(MR * E).i32Add().set(pa)
+              f.get(pb).i32Const(NR * E).i32Add().set(pb)
+            })
+            for (let r = 0; r < MR; r++) {
+              for (let h = 0; h < 2; h++) {
+                f.get(cp).get(ldc).i32Const(r).i32Mul().i32Add().get(acc[2 * r + h]!).v128Store(h * 16)
+              }
+            }
+            f.get(edge)
+            f.if(() => {
+              // Copy the tile's valid part back to C.
+              f.get(c).get(ic).get(ir).i32Add().get(n).i32Mul().get(jc).i32Add().get(jr).i32Add().i32Const(E).i32Mul().i32Add().set(cp)
+              f.forLoop(q, c0(0), g(rows), 1, () => {
+                f.forLoop(l, c0(0), g(cols), 1, () => {
+                  f.get(cp).get(q).get(n).i32Mul().i32Const(E).i32Mul().i32Add().get(l).i32Const(E).i32Mul().i32Add()
+                  f.get(wt).get(q).i32Const(NR).i32Mul().get(l).i32Add().i32Const(E).i32Mul().i32Add()
+                  fl.load(f)
+                  fl.store(f)
+                })
+              })
+            })
+          })
+        })
+      })
+    })
+  })
+}
+
+/** Adds `sgemm` and `dgemm` to a module. @internal */
+export const emitGemms = (mb: ModuleBuilder): void => {
+  emitGemm(mb, f32)
+  emitGemm(mb, f64)
+}

@@ -1,0 +1,292 @@
+/**
+ * The WebAssembly backend: SIMD128 kernels, built at run time by the emitter
+ * from this repository's source, optionally spread over worker threads that
+ * share one memory. Its buffers are the JavaScript backend's (typed arrays
+ * the garbage collector owns), so every primitive without a kernel here runs
+ * the reference kernel on the same buffers, with no conversion. Kernels here:
+ *
+ * - matmul, float32 and float64 (`gemm.ts`): split over threads by rows or
+ *   columns of the output, never over the sum, so every thread count gives
+ *   the same bits;
+ * - exact elementwise ops on float32/float64 (`elementwise.ts`), the same
+ *   bits as the reference;
+ * - threefry bits and float32 uniforms (`random.ts`), the same bits as the
+ *   reference and JAX, split over threads by counter ranges.
+ */
+import type { Aval } from '../../core/aval.js'
+import { type Shape, sizeOf } from '../../core/shape.js'
+import { type Args, type ParamsOf, type Prim, matmulDims } from '../../ad/primitives.js'
+import type { Backend } from '../backend.js'
+import { type Run, JsBuffer, JsKernel, copyOf, dataOf, jsPrepare, matmulOperand } from '../js/index.js'
+import { erfinv32 } from '../js/erfinv.js'
+import { planBroadcast } from '../js/plan.js'
+import { ModuleBuilder } from './emit.js'
+import { type Kind, type Lanes, type WasmBinary, type WasmUnary, binaryName, emitElementwise, unaryName } from './elementwise.js'
+import { MR, emitGemms, gemmWorkspace } from './gemm.js'
+import { Heap, MAX_PAGES, bytesOf } from './heap.js'
+import { type Job, Pool, canRunPool } from './pool.js'
+import { emitRandom } from './random.js'
+
+/** Whether this platform runs WebAssembly SIMD128: a module using `v128` validates. @internal */
+export const hasSimd = (): boolean => {
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') return false
+  const mb = new ModuleBuilder({ initial: 1, maximum: 1, shared: false })
+  const f = mb.fn('probe', [], ['i32'])
+  f.i32Const(0).i32x4Splat().i32x4ExtractLane(0)
+  return WebAssembly.validate(mb.bytes())
+}
+
+/** Whether shared WebAssembly memory exists here (Node; a browser page only when cross-origin isolated). @internal */
+export const hasSharedMemory = (): boolean => {
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer
+  } catch {
+    return false
+  }
+}
+
+/** Elements below which a kernel stays on the calling thread (a job costs a few microseconds to post and wake). */
+const PAR_ELEMENTS = 1 << 16
+/** Multiply-adds below which a matmul stays on the calling thread. */
+const PAR_MACS = 1 << 20
+/** Elements below which an elementwise op runs the reference kernel (the copies cost more than the loop). */
+const MIN_ELEMENTS = 64
+
+interface Machine {
+  readonly heap: Heap
+  readonly module: WebAssembly.Module
+  readonly names: readonly string[]
+  readonly index: ReadonlyMap<string, number>
+  readonly fns: readonly ((...args: number[]) => void)[]
+  threads: number
+  pool: Pool | undefined
+  /** For tests: the sizes above which work is split over threads. */
+  parElements: number
+  parMacs: number
+}
+
+const build = (shared: boolean): Machine => {
+  const heap = new Heap(shared)
+  const mb = new ModuleBuilder({ initial: 16, maximum: MAX_PAGES, shared })
+  emitGemms(mb)
+  emitElementwise(mb)
+  emitRandom(mb)
+  const module = new WebAssembly.Module(mb.bytes())
+  const exports = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports
+  const names = mb.names()
+  const fns = names.map((n) => exports[n] as (...args: number[]) => void)
+  return { heap, module, names, index: new Map(names.map((n, i) => [n, i])), fns, threads: 1, pool: undefined, parElements: PAR_ELEMENTS, parMacs: PAR_MACS }
+}
+
+/** Runs jobs of one kernel: on the calling thread when there is one, else on the pool. */
+const runJobs = (mc: Machine, jobs: readonly Job[]): void => {
+  if (jobs.length === 1) {
+    mc.fns[jobs[0]!.fn]!(...jobs[0]!.args)
+    return
+  }
+  if (mc.pool === undefined || mc.pool.size !== mc.threads) {
+    mc.pool?.close()
+    mc.pool = new Pool(mc.threads, mc.module, mc.heap.memory, mc.names, mc.fns)
+  }
+  mc.pool.run(jobs)
+}
+
+/** `[0, n)` cut into at most `parts` ranges whose starts are multiples of `quantum`. */
+const ranges = (n: number, parts: number, quantum: number): [number, number][] => {
+  const step = Math.ceil(n / parts / quantum) * quantum
+  const out: [number, number][] = []
+  for (let s = 0; s < n; s += step) out.push([s, Math.min(n, s + step)])
+  return out
+}
+
+type Prepare<P extends Prim> = (mc: Machine, ins: Args<P, Aval>, params: ParamsOf[P], out: Aval) => Run | undefined
+
+const lanesOf = (a: Aval): Lanes | undefined => (a.dtype === 'float32' ? 'f32' : a.dtype === 'float64' ? 'f64' : undefined)
+
+/** A broadcast seen as R rows of L elements, each operand a row (`v`) or one element per row (`s`) with a row stride in elements; undefined if it is not one. */
+const rowsOf = (out: Shape, shapes: readonly Shape[]): { R: number; L: number; kinds: Kind[]; strides: number[] } | undefined => {
+  const plan = planBroadcast(out, shapes)
+  const L = plan.inner
+  const R = plan.runs
+  const kinds: Kind[] = []
+  const strides: number[] = []
+  for (let k = 0; k < shapes.length; k++) {
+    const s = plan.strides[k]!
+    const offs = plan.offsets[k]!
+    if (s !== 0 && s !== 1) return undefined
+    if (L > 1 && s === 0 && sizeOf(shapes[k]!) === sizeOf(out)) return undefined
+    const row = R > 1 ? offs[1]! - offs[0]! : 0
+    for (let r = 1; r < R; r++) if (offs[r]! !== r * row) return undefined
+    kinds.push(s === 1 || L === 1 ? 'v' : 's')
+    strides.push(row)
+  }
+  return { R, L, kinds, strides }
+}
+
+const binary = <P extends Prim>(op: WasmBinary): Prepare<P> => (mc, ins, _, out) => {
+  const [a, b] = ins as unknown as [Aval, Aval]
+  const t = lanesOf(a)
+  if (t === undefined || a.dtype !== b.dtype || (out.dtype !== a.dtype && out.dtype !== 'bool')) return undefined
+  const n = sizeOf(out.shape)
+  if (n < MIN_ELEMENTS) return undefined
+  const plan = rowsOf(out.shape, [a.shape, b.shape])
+  if (plan === undefined) return undefined
+  const [kx, ky] = plan.kinds as [Kind, Kind]
+  if (kx === 's' && ky === 's') return undefined
+  const fn = mc.index.get(binaryName(op, t, kx, ky))!
+  const E = bytesOf(a.dtype)
+  const OE = bytesOf(out.dtype)
+  const { R, L } = plan
+  const [sx, sy] = plan.strides as [number, number]
+  return ([x, y]) => {
+    const h = mc.heap
+    h.reset()
+    const px = h.put(x!)
+    const py = h.put(y!)
+    const po = h.alloc(n * OE)
+    const parts = n >= mc.parElements ? mc.threads : 1
+    // Rows go to threads whole; a single row is cut into pieces.
+    const jobs: Job[] = R > 1
+      ? ranges(R, Math.min(parts, R), 1).map(([r0, r1]) => ({ fn, args: [px + r0 * sx * E, sx * E, py + r0 * sy * E, sy * E, po + r0 * L * OE, r1 - r0, L] }))
+      : ranges(L, parts, 16).map(([i0, i1]) => ({ fn, args: [px + (kx === 'v' ? i0 * E : 0), 0, py + (ky === 'v' ? i0 * E : 0), 0, po + i0 * OE, 1, i1 - i0] }))
+    runJobs(mc, jobs)
+    return h.take(out.dtype, po, n)
+  }
+}
+
+const unary = <P extends Prim>(op: WasmUnary): Prepare<P> => (mc, ins, _, out) => {
+  const [a] = ins as unknown as [Aval]
+  const t = lanesOf(a)
+  const n = sizeOf(out.shape)
+  if (t === undefined || a.dtype !== out.dtype || n < MIN_ELEMENTS) return undefined
+  const fn = mc.index.get(unaryName(op, t))!
+  const E = bytesOf(a.dtype)
+  return ([x]) => {
+    const h = mc.heap
+    h.reset()
+    const px = h.put(x!)
+    const po = h.alloc(n * E)
+    const parts = n >= mc.parElements ? mc.threads : 1
+    runJobs(mc, ranges(n, parts, 16).map(([i0, i1]) => ({ fn, args: [px + i0 * E, po + i0 * E, i1 - i0] })))
+    return h.take(out.dtype, po, n)
+  }
+}
+
+const matmul: Prepare<'matmul'> = (mc, [a, b], f, out) => {
+  const t = lanesOf(a)
+  if (t === undefined || a.dtype !== b.dtype || out.dtype !== a.dtype) return undefined
+  const { m, k, n, batch } = matmulDims(a.shape, b.shape, f)
+  const count = sizeOf(batch)
+  // Empty products (k = 0 is all zeros) stay on the reference, which writes its zeros.
+  if (count === 0 || m === 0 || n === 0 || k === 0) return undefined
+  const E = bytesOf(a.dtype)
+  const fn = mc.index.get(t === 'f32' ? 'sgemm' : 'dgemm')!
+  const ws = gemmWorkspace(E)
+  return ([da, db]) => {
+    const h = mc.heap
+    h.reset()
+    const A = matmulOperand(da!, a.shape, batch)
+    const B = matmulOperand(db!, b.shape, batch)
+    const bytes = A.data.byteLength + B.data.byteLength + count * m * n * E + mc.threads * ws + 64
+    if (!h.fits(bytes)) return jsPrepare('matmul', [a, b], f, out)([da!, db!])
+    const pa = h.put(A.data)
+    const pb = h.put(B.data)
+    const pc = h.alloc(count * m * n * E)
+    const parts = m * n * k >= mc.parMacs ? mc.threads : 1
+    const wss = Array.from({ length: parts }, () => h.alloc(ws))
+    for (let i = 0; i < count; i++) {
+      const ai = pa + i * A.stride * E
+      const bi = pb + i * B.stride * E
+      const ci = pc + i * m * n * E
+      const cut = n >= m ? ranges(n, parts, 8).map(([j0, j1]) => [0, m, j0, j1]) : ranges(m, parts, MR).map(([i0, i1]) => [i0, i1, 0, n])
+      runJobs(mc, cut.map(([i0, i1, j0, j1], w) => ({ fn, args: [ai, bi, ci, m, k, n, f.ta ? 1 : 0, f.tb ? 1 : 0, i0!, i1!, j0!, j1!, wss[w]!] })))
+    }
+    return h.take(out.dtype, pc, count * m * n)
+  }
+}
+
+const f32Bits = (x: number): number => new Int32Array(new Float32Array([x]).buffer)[0]!
+
+const randomBits: Prepare<'randomBits'> = (mc, _, { shape, dist }) => {
+  const n = sizeOf(shape)
+  const float32 = dist.kind !== 'bits' && dist.dtype === 'float32'
+  if (dist.kind !== 'bits' && !float32) return undefined
+  if (n < MIN_ELEMENTS) return undefined
+  const [lo, hi] = dist.kind === 'uniform' ? [dist.minval, dist.maxval] : [Math.fround(-1 + 2 ** -24), 1]
+  const flo = Math.fround(lo)
+  const extra = dist.kind === 'bits' ? [] : [f32Bits(flo), f32Bits(Math.fround(Math.fround(hi) - flo))]
+  const fn = mc.index.get(dist.kind === 'bits' ? 'bits32' : 'uniform32')!
+  return ([keys]) => {
+    const k = keys as Int32Array
+    const count = k.length / 2
+    const h = mc.heap
+    h.reset()
+    const po = h.alloc(count * n * 4)
+    const parts = n >= mc.parElements ? mc.threads : 1
+    for (let b = 0; b < count; b++) {
+      runJobs(mc, ranges(n, parts, 16).map(([i0, i1]) => ({ fn, args: [k[2 * b]!, k[2 * b + 1]!, po + (b * n + i0) * 4, i0, i1 - i0, ...extra] })))
+    }
+    const got = h.take(dist.kind === 'bits' ? 'int32' : 'float32', po, count * n)
+    if (dist.kind === 'normal') {
+      const sqrt2 = Math.fround(Math.SQRT2)
+      for (let i = 0; i < got.length; i++) got[i] = Math.fround(sqrt2 * erfinv32(got[i]!))
+    }
+    return got
+  }
+}
+
+const kernels: { readonly [P in Prim]?: Prepare<P> } = {
+  add: binary('add'), sub: binary('sub'), mul: binary('mul'), div: binary('div'), maximum: binary('maximum'), minimum: binary('minimum'),
+  less: binary('lt'), lessEqual: binary('le'), greater: binary('gt'), greaterEqual: binary('ge'), equal: binary('eq'), notEqual: binary('ne'),
+  neg: unary('neg'), abs: unary('abs'), sqrt: unary('sqrt'), relu: unary('relu'),
+  matmul,
+  randomBits,
+}
+
+/** A WebAssembly backend with its own memory and `threads` threads (1 = no workers). @internal */
+export interface WasmBackend extends Backend {
+  /** The threads kernels are split over (the calling thread included). */
+  threads(): number
+  /** Sets the thread count: 1 runs no workers; more needs shared memory and worker threads. */
+  setThreads(n: number): void
+  /** The most threads this platform allows (1 without shared memory or worker threads). */
+  readonly maxThreads: number
+  /** Copies between typed arrays and the memory so far. */
+  readonly copies: Heap['stats']
+  /** Bytes of WebAssembly memory now (it only grows, to the largest working set a kernel has needed). */
+  memoryBytes(): number
+  /** For tests: split every kernel above these sizes (elements, multiply-adds) over the threads. */
+  splitAbove(elements: number, macs: number): void
+}
+
+/** A WebAssembly backend; undefined where WebAssembly SIMD is missing. @internal */
+export const createWasmBackend = (): WasmBackend | undefined => {
+  if (!hasSimd()) return undefined
+  const shared = hasSharedMemory() && canRunPool()
+  const mc = build(shared)
+  const maxThreads = shared ? 64 : 1
+  return {
+    name: 'wasm',
+    maxThreads,
+    copies: mc.heap.stats,
+    memoryBytes: () => mc.heap.memory.buffer.byteLength,
+    threads: () => mc.threads,
+    setThreads: (n) => {
+      mc.threads = Math.min(n, maxThreads)
+    },
+    splitAbove: (elements, macs) => {
+      mc.parElements = elements
+      mc.parMacs = macs
+    },
+    write: (dtype, data) => new JsBuffer(copyOf(dtype, data)),
+    read: (buffer) => dataOf(buffer).slice(),
+    prepare: (prim, inputs, params, out) => {
+      const mine = kernels[prim]
+      return new JsKernel(mine?.(mc, inputs, params, out) ?? jsPrepare(prim, inputs, params, out))
+    },
+    dispatch: (kernel, inputs) => {
+      if (!(kernel instanceof JsKernel)) throw new Error(`grad-ts: a kernel of the ${kernel.backend} backend reached the wasm backend`)
+      return new JsBuffer(kernel.run(inputs.map(dataOf)))
+    },
+  }
+}
