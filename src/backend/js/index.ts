@@ -17,10 +17,43 @@ import { broadcastKernel, concatKernel, gatherKernel, padKernel, scatterAddKerne
 import { argsortKernel, randomBitsKernel, randomFoldInKernel, randomSplitKernel } from './random.js'
 import { argReduceKernel, reduceKernel } from './reduce.js'
 
-/** A buffer of the JavaScript backend (also the WebAssembly backend's): a typed array no one writes after its kernel returns. @internal */
+/**
+ * Where another backend keeps a copy of a buffer's elements (the WebAssembly
+ * backend's memory): `copyOut` makes the typed array when a reference kernel
+ * or a read first needs it. @internal
+ */
+export interface Residence {
+  copyOut(): TypedArray
+}
+
+/**
+ * A buffer of the JavaScript backend, shared by the WebAssembly backend: a
+ * typed array no one writes after its kernel returns. A buffer the
+ * WebAssembly backend made may exist only in its memory until `data` is first
+ * asked for. @internal
+ */
 export class JsBuffer implements Buffer {
   readonly backend = 'js'
-  constructor(readonly data: TypedArray) {}
+  private elements: TypedArray | undefined
+
+  constructor(data: TypedArray | undefined, public residence?: Residence) {
+    this.elements = data
+  }
+
+  /** The elements as a typed array (copied out of another backend's memory on first use). */
+  get data(): TypedArray {
+    return (this.elements ??= this.residence!.copyOut())
+  }
+
+  /** Makes the typed array now, if it does not exist yet. */
+  materialize(): void {
+    this.elements ??= this.residence!.copyOut()
+  }
+
+  /** Whether the typed array exists already. */
+  get materialized(): boolean {
+    return this.elements !== undefined
+  }
 }
 
 /** A prepared kernel's body: input arrays to a fresh output array. @internal */

@@ -35,6 +35,8 @@ export const KC = 256
 export const MC = 64
 export const NC = 512
 export const MR = 4
+/** Steps of k per iteration of the micro-kernel loop: 1, as unrolling by 2 or 4 measured slower (36 against 53 GFLOP/s at 1024², Node 20: V8 spills the vectors). */
+const UNROLL = 1
 
 /** Bytes of workspace one thread needs for a matmul of `bytes`-wide elements: packed A, packed B and an edge tile. @internal */
 export const gemmWorkspace = (bytes: number): number => (MC * KC + KC * (NC + 8) + MR * 8) * bytes
@@ -104,6 +106,61 @@ const emitGemm = (mb: ModuleBuilder, fl: Flavour): void => {
 
   const c0 = (x: number) => () => { f.i32Const(x) }
   const g = (x: Local) => () => { f.get(x) }
+  const lstride = f.local('i32'), kend = f.local('i32')
+  const offs = Array.from({ length: Math.max(NR, MR) }, () => f.local('i32'))
+  const zeroStore = (): void => {
+    if (E === 4) f.f32Const(0).f32Store()
+    else f.f64Const(0).f64Store()
+  }
+
+  /**
+   * Appends one W-wide panel of kc steps at `dst` (advancing it) from `src`, with
+   * `cols` valid lanes. 'contiguous': the W lanes of a step are adjacent, steps
+   * `lstride` bytes apart; 'strided': a lane's steps are adjacent, lanes
+   * `lstride` bytes apart. Full panels copy vectors or unrolled lanes; a partial
+   * panel copies element by element and zero-fills the missing lanes.
+   */
+  const packPanel = (W: number, layout: 'contiguous' | 'strided'): void => {
+    f.get(cols).i32Const(W).i32Eq()
+    f.if(() => {
+      if (layout === 'contiguous') {
+        f.forLoop(p, c0(0), g(kc), 1, () => {
+          for (let v = 0; v < (W * E) / 16; v++) f.get(dst).get(src).v128Load(v * 16).v128Store(v * 16)
+          f.get(src).get(lstride).i32Add().set(src)
+          f.get(dst).i32Const(W * E).i32Add().set(dst)
+        })
+      } else {
+        for (let w = 0; w < W; w++) f.get(src).get(lstride).i32Const(w).i32Mul().i32Add().set(offs[w]!)
+        f.forLoop(p, c0(0), g(kc), 1, () => {
+          for (let w = 0; w < W; w++) {
+            f.get(dst).get(offs[w]!)
+            fl.load(f)
+            fl.store(f, w * E)
+            f.get(offs[w]!).i32Const(E).i32Add().set(offs[w]!)
+          }
+          f.get(dst).i32Const(W * E).i32Add().set(dst)
+        })
+      }
+    }, () => {
+      f.forLoop(p, c0(0), g(kc), 1, () => {
+        f.forLoop(l, c0(0), c0(W), 1, () => {
+          f.get(l).get(cols).i32LtS()
+          f.if(() => {
+            f.get(dst).get(src)
+            if (layout === 'contiguous') f.get(p).get(lstride).i32Mul().get(l).i32Const(E).i32Mul().i32Add()
+            else f.get(l).get(lstride).i32Mul().get(p).i32Const(E).i32Mul().i32Add()
+            f.i32Add()
+            fl.load(f)
+            fl.store(f)
+          }, () => {
+            f.get(dst)
+            zeroStore()
+          })
+          f.get(dst).i32Const(E).i32Add().set(dst)
+        })
+      })
+    })
+  }
 
   // Workspace: packed A block, packed B block, edge tile.
   f.get(ws).set(wa)
@@ -116,66 +173,41 @@ const emitGemm = (mb: ModuleBuilder, fl: Flavour): void => {
     f.forLoop(pc, c0(0), g(k), KC, () => {
       minI32(f, c0(KC), () => { f.get(k).get(pc).i32Sub() })
       f.set(kc)
-      // ---- pack B[pc:pc+kc, jc:jc+nc] into NR-wide panels, zero beyond nc:
-      // panel q holds, for each p, B[pc+p, jc+q·NR … +NR) contiguously.
+      // ---- pack B[pc:pc+kc, jc:jc+nc] into NR-wide panels (zero beyond nc): panel q holds,
+      // for each p, B[pc+p, jc+q … jc+q+NR) contiguously. B[p, j] is at (p·n + j), or (j·k + p) when tb.
       f.get(wb).set(dst)
       f.forLoop(q, c0(0), g(nc), NR, () => {
-        f.forLoop(p, c0(0), g(kc), 1, () => {
-          f.forLoop(l, c0(0), c0(NR), 1, () => {
-            // column j = jc + q + l
-            f.get(q).get(l).i32Add().get(nc).i32LtS()
-            f.if(() => {
-              // address of B[pc+p, j]
-              f.get(tb)
-              f.if(() => {
-                // stored [n,k]: (j·k + pc + p)
-                f.get(jc).get(q).i32Add().get(l).i32Add().get(k).i32Mul().get(pc).i32Add().get(p).i32Add()
-                f.set(src)
-              }, () => {
-                f.get(pc).get(p).i32Add().get(n).i32Mul().get(jc).i32Add().get(q).i32Add().get(l).i32Add()
-                f.set(src)
-              })
-              f.get(dst).get(b).get(src).i32Const(E).i32Mul().i32Add()
-              fl.load(f)
-              fl.store(f)
-            }, () => {
-              f.get(dst)
-              if (E === 4) f.f32Const(0).f32Store()
-              else f.f64Const(0).f64Store()
-            })
-            f.get(dst).i32Const(E).i32Add().set(dst)
-          })
+        minI32(f, c0(NR), () => { f.get(nc).get(q).i32Sub() })
+        f.set(cols)
+        f.get(tb)
+        f.if(() => {
+          f.get(b).get(jc).get(q).i32Add().get(k).i32Mul().get(pc).i32Add().i32Const(E).i32Mul().i32Add().set(src)
+          f.get(k).i32Const(E).i32Mul().set(lstride)
+          packPanel(NR, 'strided')
+        }, () => {
+          f.get(b).get(pc).get(n).i32Mul().get(jc).i32Add().get(q).i32Add().i32Const(E).i32Mul().i32Add().set(src)
+          f.get(n).i32Const(E).i32Mul().set(lstride)
+          packPanel(NR, 'contiguous')
         })
       })
       f.forLoop(ic, g(i0), g(i1), MC, () => {
         minI32(f, c0(MC), () => { f.get(i1).get(ic).i32Sub() })
         f.set(mc)
-        // ---- pack A[ic:ic+mc, pc:pc+kc] into MR-tall panels, zero beyond mc.
+        // ---- pack A[ic:ic+mc, pc:pc+kc] into MR-tall panels (zero beyond mc).
+        // A[i, p] is at (i·k + p), or (p·m + i) when ta.
         f.get(wa).set(dst)
         f.forLoop(q, c0(0), g(mc), MR, () => {
-          f.forLoop(p, c0(0), g(kc), 1, () => {
-            f.forLoop(l, c0(0), c0(MR), 1, () => {
-              f.get(q).get(l).i32Add().get(mc).i32LtS()
-              f.if(() => {
-                f.get(ta)
-                f.if(() => {
-                  // stored [k,m]: ((pc+p)·m + i)
-                  f.get(pc).get(p).i32Add().get(m).i32Mul().get(ic).i32Add().get(q).i32Add().get(l).i32Add()
-                  f.set(src)
-                }, () => {
-                  f.get(ic).get(q).i32Add().get(l).i32Add().get(k).i32Mul().get(pc).i32Add().get(p).i32Add()
-                  f.set(src)
-                })
-                f.get(dst).get(a).get(src).i32Const(E).i32Mul().i32Add()
-                fl.load(f)
-                fl.store(f)
-              }, () => {
-                f.get(dst)
-                if (E === 4) f.f32Const(0).f32Store()
-                else f.f64Const(0).f64Store()
-              })
-              f.get(dst).i32Const(E).i32Add().set(dst)
-            })
+          minI32(f, c0(MR), () => { f.get(mc).get(q).i32Sub() })
+          f.set(cols)
+          f.get(ta)
+          f.if(() => {
+            f.get(a).get(pc).get(m).i32Mul().get(ic).i32Add().get(q).i32Add().i32Const(E).i32Mul().i32Add().set(src)
+            f.get(m).i32Const(E).i32Mul().set(lstride)
+            packPanel(MR, 'contiguous')
+          }, () => {
+            f.get(a).get(ic).get(q).i32Add().get(k).i32Mul().get(pc).i32Add().i32Const(E).i32Mul().i32Add().set(src)
+            f.get(k).i32Const(E).i32Mul().set(lstride)
+            packPanel(MR, 'strided')
           })
         })
         // ---- micro-kernels over the block
@@ -219,13 +251,14 @@ const emitGemm = (mb: ModuleBuilder, fl: Flavour): void => {
                 }
               }
             })
-            // The k loop: kc steps, each one A column of MR and one B row of NR.
-            f.forLoop(p, c0(0), g(kc), 1, () => {
-              f.get(pb).v128Load(0).set(bv0)
-              f.get(pb).v128Load(16).set(bv1)
+            // The k loop: kc steps, each one A column of MR and one B row of NR, UNROLL steps
+            // per iteration (addresses as load offsets), then the remaining steps one by one.
+            const step = (u: number): void => {
+              f.get(pb).v128Load(u * NR * E).set(bv0)
+              f.get(pb).v128Load(u * NR * E + 16).set(bv1)
               for (let r = 0; r < MR; r++) {
                 f.get(pa)
-                fl.splat(f, r * E)
+                fl.splat(f, (u * MR + r) * E)
                 f.set(av)
                 for (let h = 0; h < 2; h++) {
                   const v = acc[2 * r + h]!
@@ -235,6 +268,15 @@ const emitGemm = (mb: ModuleBuilder, fl: Flavour): void => {
                   f.set(v)
                 }
               }
+            }
+            f.get(kc).i32Const(-UNROLL).i32And().set(kend)
+            f.forLoop(p, c0(0), g(kend), UNROLL, () => {
+              for (let u = 0; u < UNROLL; u++) step(u)
+              f.get(pa).i32Const(UNROLL * MR * E).i32Add().set(pa)
+              f.get(pb).i32Const(UNROLL * NR * E).i32Add().set(pb)
+            })
+            f.forLoop(p, g(kend), g(kc), 1, () => {
+              step(0)
               f.get(pa).i32Const(MR * E).i32Add().set(pa)
               f.get(pb).i32Const(NR * E).i32Add().set(pb)
             })

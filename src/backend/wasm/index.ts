@@ -16,13 +16,14 @@
 import type { Aval } from '../../core/aval.js'
 import { type Shape, sizeOf } from '../../core/shape.js'
 import { type Args, type ParamsOf, type Prim, matmulDims } from '../../ad/primitives.js'
-import type { Backend } from '../backend.js'
-import { type Run, JsBuffer, JsKernel, copyOf, dataOf, jsPrepare, matmulOperand } from '../js/index.js'
+import type { Backend, Buffer, Kernel } from '../backend.js'
+import { type Run, JsBuffer, copyOf, jsPrepare, matmulOperand } from '../js/index.js'
 import { erfinv32 } from '../js/erfinv.js'
 import { planBroadcast } from '../js/plan.js'
 import { ModuleBuilder } from './emit.js'
 import { type Kind, type Lanes, type WasmBinary, type WasmUnary, binaryName, emitElementwise, unaryName } from './elementwise.js'
 import { MR, emitGemms, gemmWorkspace } from './gemm.js'
+import type { Residence } from '../js/index.js'
 import { Heap, MAX_PAGES, bytesOf } from './heap.js'
 import { type Job, Pool, canRunPool } from './pool.js'
 import { emitRandom } from './random.js'
@@ -63,6 +64,8 @@ interface Machine {
   /** For tests: the sizes above which work is split over threads. */
   parElements: number
   parMacs: number
+  /** Kernel calls that ran on more than one thread. */
+  parallelRuns: number
 }
 
 const build = (shared: boolean): Machine => {
@@ -75,7 +78,7 @@ const build = (shared: boolean): Machine => {
   const exports = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports
   const names = mb.names()
   const fns = names.map((n) => exports[n] as (...args: number[]) => void)
-  return { heap, module, names, index: new Map(names.map((n, i) => [n, i])), fns, threads: 1, pool: undefined, parElements: PAR_ELEMENTS, parMacs: PAR_MACS }
+  return { heap, module, names, index: new Map(names.map((n, i) => [n, i])), fns, threads: 1, pool: undefined, parElements: PAR_ELEMENTS, parMacs: PAR_MACS, parallelRuns: 0 }
 }
 
 /** Runs jobs of one kernel: on the calling thread when there is one, else on the pool. */
@@ -89,6 +92,7 @@ const runJobs = (mc: Machine, jobs: readonly Job[]): void => {
     mc.pool = new Pool(mc.threads, mc.module, mc.heap.memory, mc.names, mc.fns)
   }
   mc.pool.run(jobs)
+  mc.parallelRuns++
 }
 
 /** `[0, n)` cut into at most `parts` ranges whose starts are multiples of `quantum`. */
@@ -99,7 +103,20 @@ const ranges = (n: number, parts: number, quantum: number): [number, number][] =
   return out
 }
 
-type Prepare<P extends Prim> = (mc: Machine, ins: Args<P, Aval>, params: ParamsOf[P], out: Aval) => Run | undefined
+/** A kernel's body here: buffers in, a buffer out (whose elements may live only in the memory). */
+type WasmRun = (xs: readonly JsBuffer[]) => JsBuffer
+
+type Prepare<P extends Prim> = (mc: Machine, ins: Args<P, Aval>, params: ParamsOf[P], out: Aval) => WasmRun | undefined
+
+class WasmKernel implements Kernel {
+  readonly backend = 'wasm'
+  constructor(readonly run: WasmRun) {}
+}
+
+/** A reference kernel on this backend's buffers: it reads their typed arrays (copying out what lives only in the memory). */
+const reference = (run: Run): WasmRun => (xs) => new JsBuffer(run(xs.map((x) => x.data)))
+
+const resident = (r: Residence): JsBuffer => new JsBuffer(undefined, r)
 
 const lanesOf = (a: Aval): Lanes | undefined => (a.dtype === 'float32' ? 'f32' : a.dtype === 'float64' ? 'f64' : undefined)
 
@@ -138,19 +155,18 @@ const binary = <P extends Prim>(op: WasmBinary): Prepare<P> => (mc, ins, _, out)
   const OE = bytesOf(out.dtype)
   const { R, L } = plan
   const [sx, sy] = plan.strides as [number, number]
-  return ([x, y]) => {
+  return (xs) => {
     const h = mc.heap
-    h.reset()
-    const px = h.put(x!)
-    const py = h.put(y!)
-    const po = h.alloc(n * OE)
+    const block = h.begin(xs, n * OE)
+    const [px, py] = block.inputs as [number, number]
+    const po = block.take(n * OE)
     const parts = n >= mc.parElements ? mc.threads : 1
     // Rows go to threads whole; a single row is cut into pieces.
     const jobs: Job[] = R > 1
       ? ranges(R, Math.min(parts, R), 1).map(([r0, r1]) => ({ fn, args: [px + r0 * sx * E, sx * E, py + r0 * sy * E, sy * E, po + r0 * L * OE, r1 - r0, L] }))
       : ranges(L, parts, 16).map(([i0, i1]) => ({ fn, args: [px + (kx === 'v' ? i0 * E : 0), 0, py + (ky === 'v' ? i0 * E : 0), 0, po + i0 * OE, 1, i1 - i0] }))
     runJobs(mc, jobs)
-    return h.take(out.dtype, po, n)
+    return h.finish(po, out.dtype, n, resident)
   }
 }
 
@@ -161,14 +177,14 @@ const unary = <P extends Prim>(op: WasmUnary): Prepare<P> => (mc, ins, _, out) =
   if (t === undefined || a.dtype !== out.dtype || n < MIN_ELEMENTS) return undefined
   const fn = mc.index.get(unaryName(op, t))!
   const E = bytesOf(a.dtype)
-  return ([x]) => {
+  return (xs) => {
     const h = mc.heap
-    h.reset()
-    const px = h.put(x!)
-    const po = h.alloc(n * E)
+    const block = h.begin(xs, n * E)
+    const [px] = block.inputs as [number]
+    const po = block.take(n * E)
     const parts = n >= mc.parElements ? mc.threads : 1
     runJobs(mc, ranges(n, parts, 16).map(([i0, i1]) => ({ fn, args: [px + i0 * E, po + i0 * E, i1 - i0] })))
-    return h.take(out.dtype, po, n)
+    return h.finish(po, out.dtype, n, resident)
   }
 }
 
@@ -182,27 +198,41 @@ const matmul: Prepare<'matmul'> = (mc, [a, b], f, out) => {
   const E = bytesOf(a.dtype)
   const fn = mc.index.get(t === 'f32' ? 'sgemm' : 'dgemm')!
   const ws = gemmWorkspace(E)
-  return ([da, db]) => {
+  const sa = batchStride(a.shape, batch)
+  const sb = batchStride(b.shape, batch)
+  const outBytes = count * m * n * E
+  return (xs) => {
     const h = mc.heap
-    h.reset()
-    const A = matmulOperand(da!, a.shape, batch)
-    const B = matmulOperand(db!, b.shape, batch)
-    const bytes = A.data.byteLength + B.data.byteLength + count * m * n * E + mc.threads * ws + 64
-    if (!h.fits(bytes)) return jsPrepare('matmul', [a, b], f, out)([da!, db!])
-    const pa = h.put(A.data)
-    const pb = h.put(B.data)
-    const pc = h.alloc(count * m * n * E)
+    // An operand whose batch broadcast one stride cannot express is materialised by the reference first.
+    const opnd = (x: JsBuffer, shape: Shape, stride: number | undefined): [JsBuffer, number] => {
+      if (stride !== undefined) return [x, stride]
+      const o = matmulOperand(x.data, shape, batch)
+      return [new JsBuffer(o.data), o.stride]
+    }
+    const [A, strideA] = opnd(xs[0]!, a.shape, sa)
+    const [B, strideB] = opnd(xs[1]!, b.shape, sb)
     const parts = m * n * k >= mc.parMacs ? mc.threads : 1
-    const wss = Array.from({ length: parts }, () => h.alloc(ws))
+    const block = h.begin([A, B], outBytes + 16 + parts * (ws + 16))
+    const [pa, pb] = block.inputs as [number, number]
+    const pc = block.take(outBytes)
+    const wss = Array.from({ length: parts }, () => block.take(ws))
     for (let i = 0; i < count; i++) {
-      const ai = pa + i * A.stride * E
-      const bi = pb + i * B.stride * E
+      const ai = pa + i * strideA * E
+      const bi = pb + i * strideB * E
       const ci = pc + i * m * n * E
       const cut = n >= m ? ranges(n, parts, 8).map(([j0, j1]) => [0, m, j0, j1]) : ranges(m, parts, MR).map(([i0, i1]) => [i0, i1, 0, n])
       runJobs(mc, cut.map(([i0, i1, j0, j1], w) => ({ fn, args: [ai, bi, ci, m, k, n, f.ta ? 1 : 0, f.tb ? 1 : 0, i0!, i1!, j0!, j1!, wss[w]!] })))
     }
-    return h.take(out.dtype, pc, count * m * n)
+    return h.finish(pc, out.dtype, count * m * n, resident)
   }
+}
+
+/** The batch stride of a matmul operand of `shape` under the broadcast batch `batch`, if one stride expresses it. */
+const batchStride = (shape: Shape, batch: Shape): number | undefined => {
+  const own = sizeOf(shape.slice(0, -2))
+  if (own === sizeOf(batch)) return sizeOf(shape.slice(-2))
+  if (own === 1) return 0
+  return undefined
 }
 
 const f32Bits = (x: number): number => new Int32Array(new Float32Array([x]).buffer)[0]!
@@ -217,21 +247,21 @@ const randomBits: Prepare<'randomBits'> = (mc, _, { shape, dist }) => {
   const extra = dist.kind === 'bits' ? [] : [f32Bits(flo), f32Bits(Math.fround(Math.fround(hi) - flo))]
   const fn = mc.index.get(dist.kind === 'bits' ? 'bits32' : 'uniform32')!
   return ([keys]) => {
-    const k = keys as Int32Array
+    const k = keys!.data as Int32Array
     const count = k.length / 2
     const h = mc.heap
-    h.reset()
-    const po = h.alloc(count * n * 4)
+    const block = h.begin([], count * n * 4)
+    const po = block.take(count * n * 4)
     const parts = n >= mc.parElements ? mc.threads : 1
     for (let b = 0; b < count; b++) {
       runJobs(mc, ranges(n, parts, 16).map(([i0, i1]) => ({ fn, args: [k[2 * b]!, k[2 * b + 1]!, po + (b * n + i0) * 4, i0, i1 - i0, ...extra] })))
     }
-    const got = h.take(dist.kind === 'bits' ? 'int32' : 'float32', po, count * n)
-    if (dist.kind === 'normal') {
-      const sqrt2 = Math.fround(Math.SQRT2)
-      for (let i = 0; i < got.length; i++) got[i] = Math.fround(sqrt2 * erfinv32(got[i]!))
-    }
-    return got
+    if (dist.kind !== 'normal') return h.finish(po, dist.kind === 'bits' ? 'int32' : 'float32', count * n, resident)
+    // normal: √2·erfinv(u) by the reference's erfinv, whose Math results a kernel here would not reproduce.
+    const got = h.view('float32', po, count * n).slice()
+    const sqrt2 = Math.fround(Math.SQRT2)
+    for (let i = 0; i < got.length; i++) got[i] = Math.fround(sqrt2 * erfinv32(got[i]!))
+    return new JsBuffer(got)
   }
 }
 
@@ -241,6 +271,11 @@ const kernels: { readonly [P in Prim]?: Prepare<P> } = {
   neg: unary('neg'), abs: unary('abs'), sqrt: unary('sqrt'), relu: unary('relu'),
   matmul,
   randomBits,
+}
+
+const host = (b: Buffer): JsBuffer => {
+  if (!(b instanceof JsBuffer)) throw new Error(`grad-ts: a buffer of the ${b.backend} backend reached the wasm backend`)
+  return b
 }
 
 /** A WebAssembly backend with its own memory and `threads` threads (1 = no workers). @internal */
@@ -255,6 +290,8 @@ export interface WasmBackend extends Backend {
   readonly copies: Heap['stats']
   /** Bytes of WebAssembly memory now (it only grows, to the largest working set a kernel has needed). */
   memoryBytes(): number
+  /** Kernel calls so far that ran on more than one thread. */
+  parallelRuns(): number
   /** For tests: split every kernel above these sizes (elements, multiply-adds) over the threads. */
   splitAbove(elements: number, macs: number): void
 }
@@ -270,6 +307,7 @@ export const createWasmBackend = (): WasmBackend | undefined => {
     maxThreads,
     copies: mc.heap.stats,
     memoryBytes: () => mc.heap.memory.buffer.byteLength,
+    parallelRuns: () => mc.parallelRuns,
     threads: () => mc.threads,
     setThreads: (n) => {
       mc.threads = Math.min(n, maxThreads)
@@ -279,14 +317,14 @@ export const createWasmBackend = (): WasmBackend | undefined => {
       mc.parMacs = macs
     },
     write: (dtype, data) => new JsBuffer(copyOf(dtype, data)),
-    read: (buffer) => dataOf(buffer).slice(),
+    read: (buffer) => mc.heap.read(host(buffer)),
     prepare: (prim, inputs, params, out) => {
       const mine = kernels[prim]
-      return new JsKernel(mine?.(mc, inputs, params, out) ?? jsPrepare(prim, inputs, params, out))
+      return new WasmKernel(mine?.(mc, inputs, params, out) ?? reference(jsPrepare(prim, inputs, params, out)))
     },
     dispatch: (kernel, inputs) => {
-      if (!(kernel instanceof JsKernel)) throw new Error(`grad-ts: a kernel of the ${kernel.backend} backend reached the wasm backend`)
-      return new JsBuffer(kernel.run(inputs.map(dataOf)))
+      if (!(kernel instanceof WasmKernel)) throw new Error(`grad-ts: a kernel of the ${kernel.backend} backend reached the wasm backend`)
+      return kernel.run(inputs.map(host))
     },
   }
 }

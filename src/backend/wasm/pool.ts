@@ -28,7 +28,7 @@ export interface Job {
 
 /** What a worker runs (plain JavaScript, evaluated by `worker_threads`): instantiate, then serve jobs forever. */
 const WORKER_SOURCE = `(() => {
-const { workerData } = require('node:worker_threads')
+const { workerData } = process.getBuiltinModule('node:worker_threads')
 const { module, memory, control, slot, names } = workerData
 const exports = new WebAssembly.Instance(module, { env: { memory } }).exports
 const fns = names.map((n) => exports[n])
