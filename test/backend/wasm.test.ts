@@ -12,7 +12,7 @@ import { backend } from '../../src/backend/backend.js'
 import type { WasmBackend } from '../../src/backend/wasm/index.js'
 import {
   type Tensor, add, div, equal, fromTypedArray, getBackend, greater, greaterEqual, less, lessEqual, matmul, maximum, minimum, mul, neg, abs, sqrt, relu,
-  notEqual, random, setBackend, setThreads, sub, sum,
+  notEqual, random, setBackend, setThreads, sub, sum, max, min, where,
 } from '../../src/index.js'
 
 const before = getBackend()
@@ -184,5 +184,35 @@ describe.runIf(wasmAvailable)('the WebAssembly backend', () => {
     const total = on('wasm', 1, () => sum(outs.reduce((acc, o) => add(acc, o))).item())
     expect(Number.isFinite(total)).toBe(true)
     expect(on('wasm', 1, () => (backend() as WasmBackend).memoryBytes())).toBe(bytes)
+  })
+})
+
+describe.runIf(wasmAvailable)('the WebAssembly backend, where and column reductions', () => {
+  it('where gives the reference backend\'s bits for every broadcast of condition, then and else', () => {
+    const shapes: readonly (readonly number[])[][] = [
+      [[300], [300], [300]], [[33, 70], [33, 70], []], [[1, 70], [33, 70], [33, 70]], [[33, 70], [], [33, 70]], [[33, 1], [33, 70], [70]], [[], [33, 70], [33, 70]],
+    ]
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const [sc, sa, sb] of shapes) {
+        const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1)
+        const c = less(fromTypedArray(values(size(sc!), 5, dtype), sc), 0)
+        const a = fromTypedArray(values(size(sa!), 6, dtype), sa)
+        const b = fromTypedArray(values(size(sb!), 7, dtype), sb)
+        const want = on('js', 1, () => where(c, a, b).toTypedArray())
+        for (const t of [1, 2]) expect(sameBits(on('wasm', t, () => where(c, a, b).toTypedArray()), want), `where ${dtype} ${JSON.stringify([sc, sa, sb])} on ${t} threads`).toBe(true)
+      }
+    }
+  })
+
+  it('sum, max and min over leading or middle axes give the reference backend\'s bits', () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      for (const [shape, axis] of [[[784, 1024], 0], [[3, 50, 7], 1], [[5, 6, 9], [0, 1]], [[129, 3], 0]] as const) {
+        const x = fromTypedArray(values(shape.reduce((p: number, d: number) => p * d, 1), 8, dtype), shape)
+        for (const [name, op] of [['sum', sum], ['max', max], ['min', min]] as const) {
+          const want = on('js', 1, () => op(x, { axis }).toTypedArray())
+          expect(sameBits(on('wasm', 1, () => op(x, { axis }).toTypedArray()), want), `${name} ${dtype} [${shape.join(',')}] axis ${String(axis)}`).toBe(true)
+        }
+      }
+    }
   })
 })

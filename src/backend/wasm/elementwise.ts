@@ -214,10 +214,71 @@ const emitUnary = (mb: ModuleBuilder, op: WasmUnary, t: Lanes): void => {
   })
 }
 
+/** The operand kinds of `where` (condition, then, else) with a kernel: all but three splats. @internal */
+export const WHERE_KINDS: readonly (readonly [Kind, Kind, Kind])[] = (['v', 's'] as const).flatMap((c) =>
+  (['v', 's'] as const).flatMap((a) => (['v', 's'] as const).map((b) => [c, a, b] as const))).filter((k) => k.some((x) => x === 'v'))
+
+/** The export name of a `where` kernel. @internal */
+export const whereName = (t: Lanes, kc: Kind, ka: Kind, kb: Kind): string => `where_${t}_${kc}${ka}${kb}`
+
+/**
+ * `where(c, a, b)` over R rows of L: a copy of `a`'s or `b`'s element as the
+ * bool byte says, as the reference does. float32 selects four lanes at a time
+ * (the condition's bytes widened to lane masks); float64 one element at a time.
+ */
+const emitWhere = (mb: ModuleBuilder, t: Lanes, kc: Kind, ka: Kind, kb: Kind): void => {
+  const o = opsOf(t)
+  const E = o.bytes
+  const f = mb.fn(whereName(t, kc, ka, kb), ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'])
+  const [pc, sc, pa, sa, pb, sb, po, R, L] = f.params as readonly Local<'i32'>[] as [
+    Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>,
+  ]
+  const r = f.local('i32'), i = f.local('i32'), end = f.local('i32')
+  const ac = f.local('i32'), aa = f.local('i32'), ab = f.local('i32'), ao = f.local('i32')
+  const m = f.local('v128'), u = f.local('v128'), v = f.local('v128')
+  const at = (base: Local<'i32'>, k: Kind, bytes: number): void => {
+    f.get(base)
+    if (k === 'v') f.get(i).i32Const(bytes).i32Mul().i32Add()
+  }
+  f.get(L).i32Const(t === 'f32' ? -4 : 0).i32And().set(end)
+  f.forLoop(r, () => f.i32Const(0), () => f.get(R), 1, () => {
+    f.get(pc).get(r).get(sc).i32Mul().i32Add().set(ac)
+    f.get(pa).get(r).get(sa).i32Mul().i32Add().set(aa)
+    f.get(pb).get(r).get(sb).i32Mul().i32Add().set(ab)
+    f.get(po).get(r).get(L).i32Mul().i32Const(E).i32Mul().i32Add().set(ao)
+    if (t === 'f32') {
+      if (kc === 's') f.i32Const(0).get(ac).i32Load8U().i32Sub().i32x4Splat().set(m)
+      if (ka === 's') f.get(aa).v128Load32Splat().set(u)
+      if (kb === 's') f.get(ab).v128Load32Splat().set(v)
+      f.forLoop(i, () => f.i32Const(0), () => f.get(end), 4, () => {
+        if (kc === 'v') f.get(ac).get(i).i32Add().v128Load32Zero().i16x8ExtendLowI8x16U().i32x4ExtendLowI16x8U().i32x4Neg().set(m)
+        if (ka === 'v') f.get(aa).get(i).i32Const(4).i32Mul().i32Add().v128Load().set(u)
+        if (kb === 'v') f.get(ab).get(i).i32Const(4).i32Mul().i32Add().v128Load().set(v)
+        f.get(ao).get(i).i32Const(4).i32Mul().i32Add()
+        f.get(u).get(v).get(m).v128Bitselect()
+        f.v128Store()
+      })
+    }
+    // The rest (float64: every element), one at a time.
+    f.forLoop(i, () => f.get(end), () => f.get(L), 1, () => {
+      f.get(ao).get(i).i32Const(E).i32Mul().i32Add()
+      at(aa, ka, E)
+      o.load(f)
+      at(ab, kb, E)
+      o.load(f)
+      at(ac, kc, 1)
+      f.i32Load8U()
+      f.select()
+      o.store(f)
+    })
+  })
+}
+
 /** Adds every elementwise kernel to a module. @internal */
 export const emitElementwise = (mb: ModuleBuilder): void => {
   for (const t of ['f32', 'f64'] as const) {
     for (const op of BINARY) for (const [kx, ky] of KINDS) emitBinary(mb, op, t, kx, ky)
     for (const op of UNARY) emitUnary(mb, op, t)
+    for (const [kc, ka, kb] of WHERE_KINDS) emitWhere(mb, t, kc, ka, kb)
   }
 }

@@ -202,6 +202,8 @@ export class FunctionBuilder {
   f32Load(offset = 0): this { return this.op(0x2a, ...this.memarg(2, offset)) }
   f32Store(offset = 0): this { return this.op(0x38, ...this.memarg(2, offset)) }
   f64Load(offset = 0): this { return this.op(0x2b, ...this.memarg(3, offset)) }
+  f64x2PromoteLowF32x4(): this { return this.simd(0x5f) }
+  f32x4DemoteF64x2Zero(): this { return this.simd(0x5e) }
   f64Store(offset = 0): this { return this.op(0x39, ...this.memarg(3, offset)) }
   f32Add(): this { return this.op(0x92) }
   f32Sub(): this { return this.op(0x93) }
@@ -240,6 +242,10 @@ export class FunctionBuilder {
   v128Load32Splat(offset = 0): this { return this.simd(0x09, ...this.memarg(2, offset)) }
   v128Load64Splat(offset = 0): this { return this.simd(0x0a, ...this.memarg(3, offset)) }
   v128Const(bytes: readonly number[]): this { return this.simd(0x0c, ...bytes) }
+  v128Load32Zero(offset = 0): this { return this.simd(0x5c, ...this.memarg(2, offset)) }
+  i16x8ExtendLowI8x16U(): this { return this.simd(0x89) }
+  i32x4ExtendLowI16x8U(): this { return this.simd(0xa9) }
+  i32x4Neg(): this { return this.simd(0xa1) }
   /** Lanes of the result, each an index into the 32 bytes of the two operands. */
   i8x16Shuffle(lanes: readonly number[]): this { return this.simd(0x0d, ...lanes) }
   i32x4Splat(): this { return this.simd(0x11) }

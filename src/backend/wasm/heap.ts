@@ -220,6 +220,20 @@ export class Heap {
     return out
   }
 
+  /** A new buffer whose elements, `data` as `dtype`, live only in a region (the tensor constructors' copy). */
+  store(dtype: DType, data: ArrayLike<number>, make: (r: Residence) => JsBuffer): JsBuffer {
+    const n = data.length
+    const bytes = n * bytesOf(dtype)
+    const block = this.begin([], bytes)
+    const p = block.take(bytes)
+    const t0 = now()
+    viewOf(this.memory.buffer, dtype, p, n).set(data)
+    this.stats.bytesIn += bytes
+    this.stats.copies++
+    this.stats.ms += now() - t0
+    return this.finish(p, dtype, n, make)
+  }
+
   /** A view of `n` elements at `p`, valid until the memory grows. */
   view(dtype: DType, p: number, n: number): TypedArray {
     return viewOf(this.memory.buffer, dtype, p, n)

@@ -21,7 +21,8 @@ import { type Run, JsBuffer, copyOf, jsPrepare, matmulOperand } from '../js/inde
 import { erfinv32 } from '../js/erfinv.js'
 import { planBroadcast } from '../js/plan.js'
 import { ModuleBuilder } from './emit.js'
-import { type Kind, type Lanes, type WasmBinary, type WasmUnary, binaryName, emitElementwise, unaryName } from './elementwise.js'
+import { type Kind, type Lanes, type WasmBinary, type WasmUnary, binaryName, emitElementwise, unaryName, whereName } from './elementwise.js'
+import { type WasmReduce, emitReductions, reduceName } from './reduce.js'
 import { MR, emitGemms, gemmWorkspace } from './gemm.js'
 import type { Residence } from '../js/index.js'
 import { Heap, MAX_PAGES, bytesOf } from './heap.js'
@@ -74,6 +75,7 @@ const build = (shared: boolean): Machine => {
   emitGemms(mb)
   emitElementwise(mb)
   emitRandom(mb)
+  emitReductions(mb)
   const module = new WebAssembly.Module(mb.bytes())
   const exports = new WebAssembly.Instance(module, { env: { memory: heap.memory } }).exports
   const names = mb.names()
@@ -188,6 +190,59 @@ const unary = <P extends Prim>(op: WasmUnary): Prepare<P> => (mc, ins, _, out) =
   }
 }
 
+const where: Prepare<'where'> = (mc, [c, a, b], _, out) => {
+  const t = lanesOf(out)
+  const n = sizeOf(out.shape)
+  if (t === undefined || a.dtype !== out.dtype || b.dtype !== out.dtype || n < MIN_ELEMENTS) return undefined
+  const plan = rowsOf(out.shape, [c.shape, a.shape, b.shape])
+  if (plan === undefined || plan.kinds.every((k) => k === 's')) return undefined
+  const [kc, ka, kb] = plan.kinds as [Kind, Kind, Kind]
+  const fn = mc.index.get(whereName(t, kc, ka, kb))!
+  const E = bytesOf(out.dtype)
+  const { R, L } = plan
+  const [sc, sa, sb] = plan.strides as [number, number, number]
+  return (xs) => {
+    const h = mc.heap
+    const block = h.begin(xs, n * E)
+    const [pc, pa, pb] = block.inputs as [number, number, number]
+    const po = block.take(n * E)
+    const parts = n >= mc.parElements ? mc.threads : 1
+    const jobs: Job[] = R > 1
+      ? ranges(R, Math.min(parts, R), 1).map(([r0, r1]) => ({ fn, args: [pc + r0 * sc, sc, pa + r0 * sa * E, sa * E, pb + r0 * sb * E, sb * E, po + r0 * L * E, r1 - r0, L] }))
+      : ranges(L, parts, 16).map(([i0, i1]) => ({ fn, args: [pc + (kc === 'v' ? i0 : 0), 0, pa + (ka === 'v' ? i0 * E : 0), 0, pb + (kb === 'v' ? i0 * E : 0), 0, po + i0 * E, 1, i1 - i0] }))
+    runJobs(mc, jobs)
+    return h.finish(po, out.dtype, n, resident)
+  }
+}
+
+/** Reductions over one block of contiguous axes with something after it (`inner > 1`); others use the reference. */
+const reduction = <P extends 'sum' | 'max' | 'min'>(op: WasmReduce): Prepare<P> => (mc, ins, params, out) => {
+  const [x] = ins as unknown as [Aval]
+  const { axes } = params
+  const t = lanesOf(x)
+  if (t === undefined || out.dtype !== x.dtype || axes.length === 0 || sizeOf(x.shape) < MIN_ELEMENTS) return undefined
+  const first = axes[0]!
+  const last = axes[axes.length - 1]!
+  if (last - first + 1 !== axes.length) return undefined
+  const outer = sizeOf(x.shape.slice(0, first))
+  const R = sizeOf(x.shape.slice(first, last + 1))
+  const inner = sizeOf(x.shape.slice(last + 1))
+  if (inner < 2 || R === 0) return undefined
+  const fn = mc.index.get(reduceName(op, t))!
+  const E = bytesOf(x.dtype)
+  const n = outer * inner
+  return (xs) => {
+    const h = mc.heap
+    const block = h.begin(xs, n * E + 16 + 8 * inner)
+    const [px] = block.inputs as [number]
+    const po = block.take(n * E)
+    const acc = block.take(8 * inner)
+    // One thread: a reduction reads its input once and is bound by memory, not arithmetic.
+    runJobs(mc, [{ fn, args: [px, po, acc, outer, R, inner] }])
+    return h.finish(po, out.dtype, n, resident)
+  }
+}
+
 const matmul: Prepare<'matmul'> = (mc, [a, b], f, out) => {
   const t = lanesOf(a)
   if (t === undefined || a.dtype !== b.dtype || out.dtype !== a.dtype) return undefined
@@ -269,6 +324,8 @@ const kernels: { readonly [P in Prim]?: Prepare<P> } = {
   add: binary('add'), sub: binary('sub'), mul: binary('mul'), div: binary('div'), maximum: binary('maximum'), minimum: binary('minimum'),
   less: binary('lt'), lessEqual: binary('le'), greater: binary('gt'), greaterEqual: binary('ge'), equal: binary('eq'), notEqual: binary('ne'),
   neg: unary('neg'), abs: unary('abs'), sqrt: unary('sqrt'), relu: unary('relu'),
+  where,
+  sum: reduction('sum'), max: reduction('max'), min: reduction('min'),
   matmul,
   randomBits,
 }
@@ -316,7 +373,8 @@ export const createWasmBackend = (): WasmBackend | undefined => {
       mc.parElements = elements
       mc.parMacs = macs
     },
-    write: (dtype, data) => new JsBuffer(copyOf(dtype, data)),
+    // Large tensors are born in the memory, where kernels read them; small ones stay typed arrays.
+    write: (dtype, data) => (data.length >= MIN_ELEMENTS && mc.heap.fits(data.length * 8) ? mc.heap.store(dtype, data, resident) : new JsBuffer(copyOf(dtype, data))),
     read: (buffer) => mc.heap.read(host(buffer)),
     prepare: (prim, inputs, params, out) => {
       const mine = kernels[prim]
