@@ -12,14 +12,14 @@
  * backend's internal counters, read from src — this is our own test code).
  */
 import {
-  type Tensor, add, fromTypedArray, getBackend, matmul, mul, nn, optim, random, relu, setBackend, setThreads, softmaxCrossEntropy, sub, tree,
+  type Tensor, add, concat, expandDims, fromTypedArray, getBackend, grad, matmul, reshape, slice, vmap, mul, nn, optim, random, relu, setBackend, setThreads, softmaxCrossEntropy, sub, tree,
   valueAndGrad, zeros,
 } from '../../src/index.js'
 import { backend } from '../../src/backend/backend.js'
 import type { WasmBackend } from '../../src/backend/wasm/index.js'
 import {
   type Detail, type ElementwiseCase, type MaskCase, type MaskRun, type MatmulCase, type MlpDropoutInit, type MlpInit, type MlpRun, type Peer,
-  type Timed, storedShapes,
+  type PerExampleCase, type Timed, storedShapes,
 } from './peer.js'
 
 /** The product of the plain matmul rows: A·B. */
@@ -239,6 +239,24 @@ const peer = (name: string, config: Config): Peer => ({
     }, { before: () => (k = m!.nextKey()), settle: () => m!.step(m!.nextKey()) })
     return Promise.resolve({ ...t, loss: () => Promise.resolve(last) })
   },
+  perExample: (c: PerExampleCase, how: 'vmap' | 'loop'): Promise<Timed> =>
+    Promise.resolve(timedWith(name, config, () => {
+      const params = { w: c.weights.map((w, l) => fromTypedArray(w, [c.sizes[l]!, c.sizes[l + 1]!])), b: c.biases.map((b) => fromTypedArray(b)) }
+      const xs = fromTypedArray(c.x, [c.batch, c.sizes[0]!])
+      const ys = fromTypedArray(c.labels, [c.batch])
+      const one = (p: Params, x: Tensor, y: Tensor): Tensor => loss(p, expandDims(x, { axis: 0 }), expandDims(y, { axis: 0 }))
+      if (how === 'vmap') {
+        const perExample = vmap(grad(one), { inAxes: [null, 0, 0] })
+        return () => perExample(params, xs, ys)
+      }
+      const rows = Array.from({ length: c.batch }, (_, i) => [reshape(slice(xs, [i, 0], [i + 1, c.sizes[0]!]), [c.sizes[0]!]), reshape(slice(ys, [i], [i + 1]), [])] as const)
+      // The loop a user writes without vmap: one gradient per example, then stacked leaf by leaf.
+      return () => {
+        const gs = rows.map(([x, y]) => grad(one)(params, x, y))
+        const leaves = gs.map((g) => tree.leaves(g))
+        return tree.unflatten(gs[0]!, leaves[0]!.map((_, j) => concat(leaves.map((l) => expandDims(l[j]!, { axis: 0 })))))
+      }
+    })),
   wasmMemoryBytes: () => (config.backend === 'wasm' ? wasmBackend()?.memoryBytes() : undefined),
 })
 

@@ -102,8 +102,24 @@ export interface ElementwiseCase {
   readonly fresh: () => readonly [Float32Array, Float32Array, Float32Array]
 }
 
+/**
+ * Per-example gradients of a small MLP's mean cross-entropy (784-128-10, ReLU),
+ * for `batch` examples: one batched `vmap(grad(loss), { inAxes: [null, 0, 0] })`
+ * against a loop of `grad` over the examples, stacked.
+ */
+export interface PerExampleCase {
+  readonly sizes: readonly number[]
+  readonly batch: number
+  readonly weights: readonly Float32Array[]
+  readonly biases: readonly Float32Array[]
+  readonly x: Float32Array
+  readonly labels: Int32Array
+}
+
 export interface Peer {
   readonly name: string
+  /** Per-example gradients, batched (`vmap`) or by a loop of single-example gradients; peers without `vmap` leave it out. */
+  readonly perExample?: (c: PerExampleCase, how: 'vmap' | 'loop') => Promise<Timed>
   /**
    * Prepares a matmul case on operand `a`. Each `run` multiplies by a new right
    * operand tensor made from `fresh()` (made before the clock starts), so no
@@ -161,6 +177,23 @@ export const keyWords = (seed: number): KeyWords => [0, seed >>> 0]
 export const maskCase = (): MaskCase => {
   const seed = 7
   return { shape: [128, 1024], p: 0.8, seed, key: (i) => foldInWords(keyWords(seed), i) }
+}
+
+/** The per-example gradient workload: 784-128-10, 64 examples. */
+export const perExampleCase = (): PerExampleCase => {
+  const sizes = [784, 128, 10]
+  const batch = 64
+  const weights = sizes.slice(1).map((out, l) => {
+    const w = fillUniform(new Float32Array(sizes[l]! * out), 20 + l)
+    const s = 1 / Math.sqrt(sizes[l]!)
+    return w.map((v) => v * s)
+  })
+  return {
+    sizes, batch, weights,
+    biases: sizes.slice(1).map((out) => new Float32Array(out)),
+    x: fillUniform(new Float32Array(batch * sizes[0]!), 4).map((v) => (v + 1) / 2),
+    labels: Int32Array.from({ length: batch }, (_, i) => (i * 3 + 1) % sizes[sizes.length - 1]!),
+  }
 }
 
 /** The benchmark's MLP: 784-1024-1024-10, batch 128, deterministic data and uniform(±1/√fan-in) weights. */

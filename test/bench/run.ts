@@ -59,7 +59,7 @@ import { cpus, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
-  type Detail, type MaskRun, type MatmulCase, type MlpRun, type Peer, type Timed, Unsupported, elementwiseCase, freshOperands, maskCase,
+  type Detail, type MaskRun, type MatmulCase, type MlpRun, type Peer, type Timed, Unsupported, elementwiseCase, freshOperands, maskCase, perExampleCase,
   mlpDropoutInit, mlpInit, operandSizes,
 } from './peer.js'
 import { GRAD_TS, PEERS, type PeerId, type Row, ratio, renderTable } from './table.js'
@@ -69,7 +69,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
 // ---------------------------------------------------------------- options
 
-const ROWS = ['matmul', 'dense', 'matmul-f64', 'elementwise', 'bernoulli', 'mlp', 'mlp-dropout', 'memory'] as const
+const ROWS = ['matmul', 'dense', 'matmul-f64', 'elementwise', 'bernoulli', 'per-example', 'mlp', 'mlp-dropout', 'memory'] as const
 type RowKind = (typeof ROWS)[number]
 
 interface Options {
@@ -641,6 +641,19 @@ const main = async (): Promise<void> => {
   }
   if (has('elementwise')) rows.push(await elementwiseRow(opts, peers))
   if (has('bernoulli')) rows.push(await bernoulliRow(opts, peers))
+  if (has('per-example')) {
+    const c = perExampleCase()
+    for (const how of ['vmap', 'loop'] as const) {
+      rows.push(await timingRow(opts, peers, {
+        id: `per-example-${how}`, label: `per-example grads ${c.sizes.join('-')}, ${c.batch} examples: ${how === 'vmap' ? 'vmap(grad)' : 'loop of grad'}`, unit: 'grads/s',
+        prepare: (p) => {
+          if (p.perExample === undefined) throw new Unsupported(`${p.name} has no vmap in this bench`)
+          return p.perExample(c, how)
+        },
+        toValue: (ms) => round((1000 * c.batch) / ms, 3),
+      }))
+    }
+  }
   const init = mlpInit()
   const sizes = init.sizes.join('-')
   if (has('mlp')) rows.push(await mlpRow(opts, peers, 'mlp-step', `MLP ${sizes} b${init.batch}, step`, (p) => p.mlp(init)))
