@@ -34,6 +34,7 @@ const guide = [
   { text: 'Max-norm and optimizers', link: '/optimizers' },
   { text: 'Checkpoints and codecs', link: '/checkpoints' },
   { text: 'Laws for your test suite', link: '/laws' },
+  { text: 'Performance: backends and threads', link: '/performance' },
   { text: 'Coming from JAX / TensorFlow.js', link: '/coming-from' },
 ]
 
