@@ -45,6 +45,8 @@ export type Distribution =
   | { readonly kind: 'bits' }
   | { readonly kind: 'uniform'; readonly dtype: 'float32' | 'float64'; readonly minval: number; readonly maxval: number }
   | { readonly kind: 'normal'; readonly dtype: 'float32' | 'float64' }
+  /** Bool: a float32 uniform on [0, 1) below `p` (a float32 value) — `bernoulli` with a number `p`, as one kernel. */
+  | { readonly kind: 'bernoulli'; readonly p: number }
 
 /**
  * A primitive defined outside the catalogue (by a user, through
@@ -266,7 +268,7 @@ export const abstractEval: { readonly [P in Prim]: (args: Args<P, Aval>, params:
     return { shape: Object.freeze([...batch, m, n]), dtype: a.dtype }
   },
   argsort: ([x]) => ({ shape: x.shape, dtype: 'int32' }),
-  randomBits: ([k], { shape, dist }) => ({ shape: Object.freeze([...keyShape('randomBits', k), ...shape]), dtype: dist.kind === 'bits' ? 'int32' : dist.dtype }),
+  randomBits: ([k], { shape, dist }) => ({ shape: Object.freeze([...keyShape('randomBits', k), ...shape]), dtype: dist.kind === 'bits' ? 'int32' : dist.kind === 'bernoulli' ? 'bool' : dist.dtype }),
   randomSplit: ([k], { n }) => ({ shape: Object.freeze([...keyShape('randomSplit', k), n, 2]), dtype: 'int32' }),
   randomFoldIn: ([k]) => ({ shape: Object.freeze([...keyShape('randomFoldIn', k), 2]), dtype: 'int32' }),
   user: (xs, { rules, params }) => rules.abstractEval(xs, params),

@@ -142,8 +142,9 @@ export const bernoulli = (k: Key, p: number | Tensor, shape?: readonly number[])
     if (!(p >= 0 && p <= 1)) throw new TensorError('bernoulli', `p must be a probability in [0, 1], got ${p}`)
     const s = shapeOf('bernoulli', shape ?? [])
     consume('bernoulli', k)
-    // p is a weak scalar: it meets the float32 uniform and is rounded to float32, as in JAX.
-    return less(uniformOf(k, s, 'float32', 0, 1), p)
+    // p is a weak scalar: it meets the float32 uniform and is rounded to float32, as in JAX; the draw and
+    // the comparison are one kernel (the same bits as less(uniform(k, s), p), which a law checks).
+    return draw(k, s, { kind: 'bernoulli', p: Math.fround(p) })
   }
   if (typeof p !== 'object' || !('dtype' in p) || (p.dtype !== 'float32' && p.dtype !== 'float64')) {
     throw new TensorError('bernoulli', `p must be a number or a float32/float64 tensor, got ${typeof p === 'object' ? `a ${p.dtype} tensor` : typeof p}`)

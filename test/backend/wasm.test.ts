@@ -12,7 +12,7 @@ import { backend } from '../../src/backend/backend.js'
 import type { WasmBackend } from '../../src/backend/wasm/index.js'
 import {
   type Tensor, add, div, equal, fromTypedArray, getBackend, greater, greaterEqual, less, lessEqual, matmul, maximum, minimum, mul, neg, abs, sqrt, relu,
-  notEqual, random, setBackend, setThreads, sub, sum, max, min, where,
+  notEqual, random, setBackend, setThreads, sub, sum, max, min, vmap, where,
 } from '../../src/index.js'
 
 const before = getBackend()
@@ -154,6 +154,10 @@ describe.runIf(wasmAvailable)('the WebAssembly backend', () => {
         random.uniform(k, [n], { minval: -2, maxval: 3.5 }).toTypedArray(),
         random.normal(k, [n]).toTypedArray(),
         random.bernoulli(k, 0.8, [n]).toTypedArray(),
+        random.bernoulli(k, 0.3, [n]).toTypedArray(),
+        random.bernoulli(k, 0, [n]).toTypedArray(),
+        random.bernoulli(k, 1, [n]).toTypedArray(),
+        vmap((kk: random.Key) => random.bernoulli(kk, 0.5, [n]))(random.split(k, 3)).toTypedArray(),
       ]
       const want = on('js', 1, draws)
       for (const t of [1, 2, 3]) on('wasm', t, draws).forEach((d, i) => { expect(sameBits(d, want[i]!), `draw ${i} of ${n} on ${t} threads`).toBe(true); })

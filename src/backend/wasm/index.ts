@@ -294,23 +294,25 @@ const f32Bits = (x: number): number => new Int32Array(new Float32Array([x]).buff
 
 const randomBits: Prepare<'randomBits'> = (mc, _, { shape, dist }) => {
   const n = sizeOf(shape)
-  const float32 = dist.kind !== 'bits' && dist.dtype === 'float32'
-  if (dist.kind !== 'bits' && !float32) return undefined
+  if ((dist.kind === 'uniform' || dist.kind === 'normal') && dist.dtype !== 'float32') return undefined
   if (n < MIN_ELEMENTS) return undefined
-  const [lo, hi] = dist.kind === 'uniform' ? [dist.minval, dist.maxval] : [Math.fround(-1 + 2 ** -24), 1]
+  const [lo, hi] = dist.kind === 'uniform' ? [dist.minval, dist.maxval] : dist.kind === 'normal' ? [Math.fround(-1 + 2 ** -24), 1] : [0, 1]
   const flo = Math.fround(lo)
   const extra = dist.kind === 'bits' ? [] : [f32Bits(flo), f32Bits(Math.fround(Math.fround(hi) - flo))]
-  const fn = mc.index.get(dist.kind === 'bits' ? 'bits32' : 'uniform32')!
+  if (dist.kind === 'bernoulli') extra.push(f32Bits(dist.p))
+  const fn = mc.index.get(dist.kind === 'bits' ? 'bits32' : dist.kind === 'bernoulli' ? 'bernoulli32' : 'uniform32')!
+  const E = dist.kind === 'bernoulli' ? 1 : 4
   return ([keys]) => {
     const k = keys!.data as Int32Array
     const count = k.length / 2
     const h = mc.heap
-    const block = h.begin([], count * n * 4)
-    const po = block.take(count * n * 4)
+    const block = h.begin([], count * n * E)
+    const po = block.take(count * n * E)
     const parts = n >= mc.parElements ? mc.threads : 1
     for (let b = 0; b < count; b++) {
-      runJobs(mc, ranges(n, parts, 16).map(([i0, i1]) => ({ fn, args: [k[2 * b]!, k[2 * b + 1]!, po + (b * n + i0) * 4, i0, i1 - i0, ...extra] })))
+      runJobs(mc, ranges(n, parts, 16).map(([i0, i1]) => ({ fn, args: [k[2 * b]!, k[2 * b + 1]!, po + (b * n + i0) * E, i0, i1 - i0, ...extra] })))
     }
+    if (dist.kind === 'bernoulli') return h.finish(po, 'bool', count * n, resident)
     if (dist.kind !== 'normal') return h.finish(po, dist.kind === 'bits' ? 'int32' : 'float32', count * n, resident)
     // normal: √2·erfinv(u) by the reference's erfinv, whose Math results a kernel here would not reproduce.
     const got = h.view('float32', po, count * n).slice()

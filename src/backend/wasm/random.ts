@@ -49,8 +49,12 @@ const rounds = (f: FunctionBuilder, ss: readonly Stream[], ks: readonly Local<'v
 
 type Finish = (f: FunctionBuilder, a: Local<'v128'>, b: Local<'v128'>, params: readonly Local<'i32'>[]) => void
 
-/** A kernel over counters `[start, start + count)`, four per step; `finish` leaves the four output lanes on the stack; the tail stores lanes one by one. */
-const emitCounterKernel = (mb: ModuleBuilder, name: string, extra: readonly 'i32'[], finish: Finish): void => {
+/**
+ * A kernel over counters `[start, start + count)`, four per step; `finish`
+ * leaves the four output lanes on the stack — 32-bit lanes, or with `bytes`
+ * = 1 four bytes in lane 0 — and the tail stores lanes one by one.
+ */
+const emitCounterKernel = (mb: ModuleBuilder, name: string, extra: readonly 'i32'[], finish: Finish, bytes: 1 | 4 = 4): void => {
   const f = mb.fn(name, ['i32', 'i32', 'i32', 'i32', 'i32', ...extra])
   const ps = f.params as readonly Local<'i32'>[]
   const [k0, k1, out, start, count] = ps as [Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>]
@@ -76,12 +80,19 @@ const emitCounterKernel = (mb: ModuleBuilder, name: string, extra: readonly 'i32
       f.get(count).get(i).i32Sub().i32Const(4 * k).i32Sub().set(left)
       f.get(left).i32Const(4).i32GeS()
       f.if(() => {
-        f.get(out).get(i).i32Const(4 * k).i32Add().i32Const(4).i32Mul().i32Add().get(res).v128Store()
+        f.get(out).get(i).i32Const(4 * k).i32Add().i32Const(bytes).i32Mul().i32Add().get(res)
+        if (bytes === 4) f.v128Store()
+        else f.i32x4ExtractLane(0).i32Store()
       }, () => {
         f.forLoop(lane, () => f.i32Const(0), () => f.get(left), 1, () => {
-          f.get(out).get(i).i32Const(4 * k).i32Add().get(lane).i32Add().i32Const(4).i32Mul().i32Add()
-          f.get(res).i32x4ExtractLane(0).i32Store()
-          f.get(res).get(res).i8x16Shuffle([4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3]).set(res)
+          f.get(out).get(i).i32Const(4 * k).i32Add().get(lane).i32Add().i32Const(bytes).i32Mul().i32Add()
+          if (bytes === 4) {
+            f.get(res).i32x4ExtractLane(0).i32Store()
+            f.get(res).get(res).i8x16Shuffle([4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3]).set(res)
+          } else {
+            f.get(res).i32x4ExtractLane(0).i32Store8()
+            f.get(res).get(res).i8x16Shuffle([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0]).set(res)
+          }
         })
       })
     })
@@ -90,19 +101,32 @@ const emitCounterKernel = (mb: ModuleBuilder, name: string, extra: readonly 'i32
 
 const xorWords: Finish = (f, a, b) => { f.get(a).get(b).v128Xor() }
 
-/** Adds `bits32` and `uniform32` to a module. @internal */
+/** float32 uniforms on `[lo, lo + span)` from the words: `max(lo, fl(fl(mantissa · 2⁻²³ · span) + lo))`, left on the stack. */
+const uniformLanes = (f: FunctionBuilder, a: Local<'v128'>, b: Local<'v128'>, loBits: Local<'i32'>, spanBits: Local<'i32'>): void => {
+  const v = f.local('v128'), lo = f.local('v128')
+  f.get(loBits).f32ReinterpretI32().f32x4Splat().set(lo)
+  xorWords(f, a, b, [])
+  f.i32Const(9).i32x4ShrU().f32x4ConvertI32x4U()
+  f.f32Const(2 ** -23).f32x4Splat().f32x4Mul()
+  f.get(spanBits).f32ReinterpretI32().f32x4Splat().f32x4Mul()
+  f.get(lo).f32x4Add().set(v)
+  // v < lo ? lo : v
+  f.get(lo).get(v).get(v).get(lo).f32x4Lt().v128Bitselect()
+}
+
+/** Adds `bits32`, `uniform32` and `bernoulli32` to a module. @internal */
 export const emitRandom = (mb: ModuleBuilder): void => {
   emitCounterKernel(mb, 'bits32', [], xorWords)
   // uniform32(k0, k1, out, start, count, loBits, spanBits): floats passed as their bits.
-  emitCounterKernel(mb, 'uniform32', ['i32', 'i32'], (f, a, b, [loBits, spanBits]) => {
-    const v = f.local('v128'), lo = f.local('v128')
-    f.get(loBits!).f32ReinterpretI32().f32x4Splat().set(lo)
-    xorWords(f, a, b, [])
-    f.i32Const(9).i32x4ShrU().f32x4ConvertI32x4U()
-    f.f32Const(2 ** -23).f32x4Splat().f32x4Mul()
-    f.get(spanBits!).f32ReinterpretI32().f32x4Splat().f32x4Mul()
-    f.get(lo).f32x4Add().set(v)
-    // v < lo ? lo : v
-    f.get(lo).get(v).get(v).get(lo).f32x4Lt().v128Bitselect()
-  })
+  emitCounterKernel(mb, 'uniform32', ['i32', 'i32'], (f, a, b, [loBits, spanBits]) => { uniformLanes(f, a, b, loBits!, spanBits!) })
+  // bernoulli32(k0, k1, out, start, count, loBits, spanBits, pBits): bytes u < p of the uniforms on [0, 1) (lo 0, span 1).
+  emitCounterKernel(mb, 'bernoulli32', ['i32', 'i32', 'i32'], (f, a, b, [loBits, spanBits, pBits]) => {
+    const m = f.local('v128')
+    uniformLanes(f, a, b, loBits!, spanBits!)
+    f.get(pBits!).f32ReinterpretI32().f32x4Splat().f32x4Lt().set(m)
+    // all-ones/zero lanes → bytes 0/1 in lane 0
+    f.get(m).get(m).i16x8NarrowI32x4S().set(m)
+    f.get(m).get(m).i8x16NarrowI16x8S()
+    f.i32Const(0x01010101).i32x4Splat().v128And()
+  }, 1)
 }
