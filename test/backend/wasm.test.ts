@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { backend } from '../../src/backend/backend.js'
-import type { WasmBackend } from '../../src/backend/wasm/index.js'
+import { type WasmBackend, DEFAULT_SPLIT } from '../../src/backend/wasm/index.js'
 import {
   type Tensor, add, div, equal, fromTypedArray, getBackend, greater, greaterEqual, less, lessEqual, matmul, maximum, minimum, mul, neg, abs, sqrt, relu,
   notEqual, random, setBackend, setThreads, sub, sum, max, min, vmap, where,
@@ -28,7 +28,7 @@ const on = <T>(name: 'js' | 'wasm', threads: number, f: () => T): T => {
   try {
     return f()
   } finally {
-    w?.splitAbove(1 << 16, 1 << 20)
+    w?.splitAbove(DEFAULT_SPLIT.elements, DEFAULT_SPLIT.macs)
     setBackend(was.name)
     setThreads(was.threads)
   }

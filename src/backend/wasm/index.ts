@@ -49,8 +49,10 @@ export const hasSharedMemory = (): boolean => {
 
 /** Elements below which a kernel stays on the calling thread (a job costs a few microseconds to post and wake). */
 const PAR_ELEMENTS = 1 << 16
-/** Multiply-adds below which a matmul stays on the calling thread. */
-const PAR_MACS = 1 << 20
+/** Multiply-adds below which a matmul stays on the calling thread (a 128² product, 2²¹, measured faster on one thread than two). */
+const PAR_MACS = 1 << 22
+/** The sizes above which kernels split over threads, for tests that change them and put them back. @internal */
+export const DEFAULT_SPLIT = { elements: PAR_ELEMENTS, macs: PAR_MACS } as const
 /** Elements below which an elementwise op runs the reference kernel (the copies cost more than the loop). */
 const MIN_ELEMENTS = 64
 
