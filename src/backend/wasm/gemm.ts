@@ -107,6 +107,12 @@ const emitGemm = (mb: ModuleBuilder, fl: Flavour): void => {
   const c0 = (x: number) => () => { f.i32Const(x) }
   const g = (x: Local) => () => { f.get(x) }
   const lstride = f.local('i32'), kend = f.local('i32')
+  const tile4 = Array.from({ length: 4 }, () => f.local('v128')), mix = Array.from({ length: 4 }, () => f.local('v128'))
+  /** The byte indices of `i8x16.shuffle` that pick these 32-bit lanes (0–3 of the first vector, 4–7 of the second). */
+  const bytesOfLanes = (lanes: readonly number[]): number[] => lanes.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3])
+  const shuffle32 = (x: Local<'v128'>, y: Local<'v128'>, lanes: readonly number[], into: Local<'v128'>): void => {
+    f.get(x).get(y).i8x16Shuffle(bytesOfLanes(lanes)).set(into)
+  }
   const offs = Array.from({ length: Math.max(NR, MR) }, () => f.local('i32'))
   const zeroStore = (): void => {
     if (E === 4) f.f32Const(0).f32Store()
@@ -131,15 +137,44 @@ const emitGemm = (mb: ModuleBuilder, fl: Flavour): void => {
         })
       } else {
         for (let w = 0; w < W; w++) f.get(src).get(lstride).i32Const(w).i32Mul().i32Add().set(offs[w]!)
-        f.forLoop(p, c0(0), g(kc), 1, () => {
-          for (let w = 0; w < W; w++) {
-            f.get(dst).get(offs[w]!)
-            fl.load(f)
-            fl.store(f, w * E)
-            f.get(offs[w]!).i32Const(E).i32Add().set(offs[w]!)
-          }
-          f.get(dst).i32Const(W * E).i32Add().set(dst)
-        })
+        const scalarSteps = (from: () => void): void => {
+          f.forLoop(p, from, g(kc), 1, () => {
+            for (let w = 0; w < W; w++) {
+              f.get(dst).get(offs[w]!)
+              fl.load(f)
+              fl.store(f, w * E)
+              f.get(offs[w]!).i32Const(E).i32Add().set(offs[w]!)
+            }
+            f.get(dst).i32Const(W * E).i32Add().set(dst)
+          })
+        }
+        if (E === 4 && W % 4 === 0) {
+          // Four steps at a time: four lanes' next four elements are a 4×4 block, transposed by shuffles
+          // into four steps' lanes. A copy, so the packed bits are the scalar loop's.
+          f.get(kc).i32Const(-4).i32And().set(kend)
+          f.forLoop(p, c0(0), g(kend), 4, () => {
+            for (let blk = 0; blk < W / 4; blk++) {
+              for (let j = 0; j < 4; j++) f.get(offs[4 * blk + j]!).v128Load().set(tile4[j]!)
+              shuffle32(tile4[0]!, tile4[1]!, [0, 4, 1, 5], mix[0]!)
+              shuffle32(tile4[2]!, tile4[3]!, [0, 4, 1, 5], mix[1]!)
+              shuffle32(tile4[0]!, tile4[1]!, [2, 6, 3, 7], mix[2]!)
+              shuffle32(tile4[2]!, tile4[3]!, [2, 6, 3, 7], mix[3]!)
+              const steps: readonly [Local<'v128'>, Local<'v128'>, readonly number[]][] = [
+                [mix[0]!, mix[1]!, [0, 1, 4, 5]], [mix[0]!, mix[1]!, [2, 3, 6, 7]], [mix[2]!, mix[3]!, [0, 1, 4, 5]], [mix[2]!, mix[3]!, [2, 3, 6, 7]],
+              ]
+              steps.forEach(([x, y, lanes], j) => {
+                f.get(dst)
+                f.get(x).get(y).i8x16Shuffle(bytesOfLanes(lanes))
+                f.v128Store(j * W * E + blk * 16)
+              })
+            }
+            for (let w = 0; w < W; w++) f.get(offs[w]!).i32Const(4 * E).i32Add().set(offs[w]!)
+            f.get(dst).i32Const(4 * W * E).i32Add().set(dst)
+          })
+          scalarSteps(g(kend))
+        } else {
+          scalarSteps(c0(0))
+        }
       }
     }, () => {
       f.forLoop(p, c0(0), g(kc), 1, () => {
