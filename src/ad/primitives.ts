@@ -17,7 +17,7 @@ import { TensorError, fmtShape } from '../core/errors.js'
 import { type Shape, broadcastShapes, shapeEq, sizeOf } from '../core/shape.js'
 
 /** Elementwise maps of one tensor. @internal */
-export const unaryPrims = ['neg', 'exp', 'log', 'log1p', 'sqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'relu'] as const
+export const unaryPrims = ['neg', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'abs', 'sign', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'relu', 'erf'] as const
 /** Broadcasting arithmetic of two tensors of one dtype. @internal */
 export const binaryPrims = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const
 /** Broadcasting comparisons: bool results. @internal */
@@ -73,14 +73,19 @@ export interface UserCtx {
 export interface ParamsOf {
   readonly neg: undefined
   readonly exp: undefined
+  readonly expm1: undefined
   readonly log: undefined
   readonly log1p: undefined
   readonly sqrt: undefined
   readonly abs: undefined
   readonly sign: undefined
+  readonly sin: undefined
+  readonly cos: undefined
+  readonly tan: undefined
   readonly tanh: undefined
   readonly sigmoid: undefined
   readonly relu: undefined
+  readonly erf: undefined
   readonly add: undefined
   readonly sub: undefined
   readonly mul: undefined
@@ -125,14 +130,19 @@ export type Prim = keyof ParamsOf
 export interface ArityOf {
   readonly neg: 1
   readonly exp: 1
+  readonly expm1: 1
   readonly log: 1
   readonly log1p: 1
   readonly sqrt: 1
   readonly abs: 1
   readonly sign: 1
+  readonly sin: 1
+  readonly cos: 1
+  readonly tan: 1
   readonly tanh: 1
   readonly sigmoid: 1
   readonly relu: 1
+  readonly erf: 1
   readonly add: 2
   readonly sub: 2
   readonly mul: 2
@@ -218,7 +228,7 @@ const keyShape = (prim: string, k: Aval): Shape => {
 
 /** The output aval of each primitive. @internal */
 export const abstractEval: { readonly [P in Prim]: (args: Args<P, Aval>, params: ParamsOf[P]) => Aval } = {
-  neg: same, exp: same, log: same, log1p: same, sqrt: same, abs: same, sign: same, tanh: same, sigmoid: same, relu: same,
+  neg: same, exp: same, expm1: same, log: same, log1p: same, sqrt: same, abs: same, sign: same, sin: same, cos: same, tan: same, tanh: same, sigmoid: same, relu: same, erf: same,
   add: arith('add'), sub: arith('sub'), mul: arith('mul'), div: arith('div'), pow: arith('pow'), maximum: arith('maximum'), minimum: arith('minimum'),
   equal: compare('equal'), notEqual: compare('notEqual'), less: compare('less'), lessEqual: compare('lessEqual'), greater: compare('greater'), greaterEqual: compare('greaterEqual'),
   where: ([c, a, b]) => {

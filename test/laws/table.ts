@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import type { GradCase, GradsOptions } from '../../laws/gradients.js'
 import { type TensorArbOptions, broadcastShapesArb, matmulCaseArb, normalLike, shapeArb, tensorArb, tensorsArb } from '../../laws/arbitraries.js'
 import { type Shape, broadcastShapes, sizeOf } from '../../src/core/shape.js'
-import { type Tensor, tensor } from '../../src/core/tensor.js'
+import { type Tensor, fromTypedArray, tensor } from '../../src/core/tensor.js'
 import { type Tree, flatten } from '../../src/tree/index.js'
 import * as T from '../../src/ad/index.js'
 
@@ -45,6 +45,10 @@ const nonEmptyAxis = shapeArb({ ...S, minRank: 1 })
   .filter((s) => s.some((d) => d > 0))
   .chain((s) => fc.constantFrom(...s.flatMap((d, i) => (d > 0 ? [i, i - s.length] : []))).map((axis) => [s, axis] as const))
 
+/** How many elements each output of a reduction with these options sums. */
+const reducedCount = (shape: Shape, o: T.ReduceOptions): number =>
+  (o.axis === undefined ? shape : (typeof o.axis === 'number' ? [o.axis] : o.axis).map((a) => shape[a < 0 ? a + shape.length : a]!)).reduce((k, d) => k * d, 1)
+
 const permutation = (n: number) => fc.shuffledSubarray(Array.from({ length: n }, (_, i) => i), { minLength: n, maxLength: n })
 
 const sep = { separation: 0.05 }
@@ -54,13 +58,18 @@ const awayFromZero = { avoid: [0], margin: 0.05 }
 const primitiveRows: readonly Row[] = [
   unary('neg', T.neg),
   unary('exp', T.exp),
+  unary('expm1', T.expm1, { min: -2, max: 2 }),
   unary('log', T.log, positive),
   unary('log1p', T.log1p, { min: -0.5, max: 2 }),
   unary('sqrt', T.sqrt, positive),
   unary('abs', T.abs, awayFromZero),
+  unary('sin', T.sin, { min: -4, max: 4 }),
+  unary('cos', T.cos, { min: -4, max: 4 }),
+  unary('tan', T.tan, { min: -1.2, max: 1.2 }),
   unary('tanh', T.tanh, { min: -3, max: 3 }),
   unary('sigmoid', T.sigmoid, { min: -4, max: 4 }),
   unary('relu', T.relu, awayFromZero),
+  unary('erf', T.erf, { min: -3, max: 3 }),
   binary('add', T.add),
   binary('sub', T.sub),
   binary('mul', T.mul),
@@ -87,7 +96,7 @@ const primitiveRows: readonly Row[] = [
   row('slice', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), fc.tuple(...s.map((d) => fc.tuple(fc.nat(d), fc.nat(d)).map(([p, q]) => [Math.min(p, q), Math.max(p, q)] as const)))))
     .map(([x, box]) => ({ f: (v: Tensor) => T.slice(v, box.map((b) => b[0]), box.map((b) => b[1])), x }))),
   row('pad', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), fc.array(fc.nat(2), { minLength: s.length, maxLength: s.length }), fc.array(fc.nat(2), { minLength: s.length, maxLength: s.length })))
-    .map(([x, before, after]) => ({ f: (v: Tensor) => T.pad(v, before, after), x }))),
+    .map(([x, before, after]) => ({ f: (v: Tensor) => T.pad(v, before.map((b, i) => [b, after[i]!] as const)), x }))),
   row('concat', shapeArb({ ...S, minRank: 1, maxSize: 12 }).chain((s) => fc.nat(s.length - 1).chain((axis) =>
     fc.array(fc.nat(3), { minLength: 2, maxLength: 3 }).chain((ks) => tensorsArb(ks.map((k) => s.map((d, i) => (i === axis ? k : d)))).map((xs) => ({ f: (vs: readonly Tensor[]) => T.concat(vs, { axis }), x: xs })))))),
   row('gather', shapeArb({ ...S, minRank: 1 }).chain((s) => fc.nat(s.length - 1).chain((axis) =>
@@ -109,6 +118,18 @@ function matmulInputs(c: { a: Shape; b: Shape; transposeA: boolean; transposeB: 
 const compositeRows: readonly Row[] = [
   row('mean', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), reduceOptionsArb(s, true))).map(([x, o]) => ({ f: (v: Tensor) => T.mean(v, o), x }))),
   unary('square', T.square),
+  unary('rsqrt', T.rsqrt, positive),
+  unary('softplus', T.softplus, { min: -4, max: 4 }),
+  // At 0 each side takes its own branch; the derivatives must still be σ(0) = 1/2 and σ′(0) = 1/4.
+  row('softplus at 0 and far out', shapeArb(S).chain((s) => fc.array(fc.constantFrom(0, -30, 30, -0.5), { minLength: sizeOf(s), maxLength: sizeOf(s) })
+    .map((vs) => ({ f: T.softplus, x: fromTypedArray(Float64Array.from(vs), s) })))),
+  unary('logSigmoid', T.logSigmoid, { min: -4, max: 4 }),
+  unary('silu', T.silu, { min: -4, max: 4 }),
+  unary('gelu (tanh approximation)', T.gelu, { min: -4, max: 4 }),
+  unary('gelu (exact)', (x) => T.gelu(x, { approximate: false }), { min: -4, max: 4 }),
+  unary('elu', (x) => T.elu(x, { alpha: 0.7 }), awayFromZero),
+  unary('leakyRelu', (x) => T.leakyRelu(x, { negativeSlope: 0.2 }), awayFromZero),
+  binary('sigmoidBinaryCrossEntropy', T.sigmoidBinaryCrossEntropy, { min: -4, max: 4 }, { min: 0, max: 1 }),
   row('logSumExp', nonEmptyAxis.chain(([s, axis]) => fc.tuple(tensorArb(s, { min: -3, max: 3 }), fc.boolean()).map(([x, k]) => ({ f: (v: Tensor) => T.logSumExp(v, { axis, keepdims: k }), x })))),
   row('logSoftmax', nonEmptyAxis.chain(([s, axis]) => tensorArb(s, { min: -3, max: 3 }).map((x) => ({ f: (v: Tensor) => T.logSoftmax(v, { axis }), x })))),
   row('softmax', nonEmptyAxis.chain(([s, axis]) => tensorArb(s, { min: -3, max: 3 }).map((x) => ({ f: (v: Tensor) => T.softmax(v, { axis }), x })))),
@@ -124,6 +145,28 @@ const compositeRows: readonly Row[] = [
   row('norm', shapeArb(S).chain((s) => fc.tuple(tensorArb(s, { avoid: [0], margin: 0.1 }), reduceOptionsArb(s, false))).map(([x, o]) => ({ f: (v: Tensor) => T.norm(v, o), x }))),
   row('sumTo', broadcastShapesArb(2, S).chain(([a, b]) => tensorArb(broadcastShapes(a!, b!)).map((x) => ({ f: (v: Tensor) => T.sumTo(v, a!), x })))),
   row('expandDims', shapeArb({ ...S, maxRank: 3 }).chain((s) => fc.tuple(tensorArb(s), fc.integer({ min: -s.length - 1, max: s.length }))).map(([x, a]) => ({ f: (v: Tensor) => T.expandDims(v, { axis: a }), x }))),
+  row('variance', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), reduceOptionsArb(s, true), fc.nat(1)))
+    .filter(([x, o, ddof]) => reducedCount(x.shape, o) > ddof).map(([x, o, ddof]) => ({ f: (v: Tensor) => T.variance(v, { ...o, ddof }), x }))),
+  // std′ = (x − μ)/(N·std): kept finite by two well-separated values in every reduced block.
+  row('std', shapeArb({ ...S, minDim: 2 }).chain((s) => fc.tuple(tensorArb(s, { min: -2, max: 2, separation: 0.1 }), reduceOptionsArb(s, true), fc.nat(1)))
+    .filter(([x, o]) => reducedCount(x.shape, o) >= 2).map(([x, o, ddof]) => ({ f: (v: Tensor) => T.std(v, { ...o, ddof }), x }))),
+  row('prod', shapeArb(S).chain((s) => fc.tuple(tensorArb(s, { min: -1.5, max: 1.5 }), reduceOptionsArb(s, false))).map(([x, o]) => ({ f: (v: Tensor) => T.prod(v, o), x }))),
+  row('prod with zeros', shapeArb({ ...S, minRank: 1 }).chain((s) => fc.array(fc.constantFrom(0, 0, -1.5, 2), { minLength: sizeOf(s), maxLength: sizeOf(s) })
+    .chain((vs) => reduceOptionsArb(s, false).map((o) => ({ f: (v: Tensor) => T.prod(v, o), x: fromTypedArray(Float64Array.from(vs), s) }))))),
+  row('cumsum', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), s.length === 0 ? fc.constant(undefined) : fc.option(fc.integer({ min: -s.length, max: s.length - 1 }), { nil: undefined })))
+    .map(([x, axis]) => ({ f: (v: Tensor) => T.cumsum(v, axis === undefined ? {} : { axis }), x }))),
+  row('stack', shapeArb({ ...S, maxRank: 3, maxSize: 12 }).chain((s) => fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: -s.length - 1, max: s.length }))
+    .chain(([k, axis]) => tensorsArb(Array<Shape>(k).fill(s)).map((xs) => ({ f: (vs: readonly Tensor[]) => T.stack(vs, { axis }), x: xs }))))),
+  row('flip', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), fc.subarray(s.map((_, i) => i)), fc.boolean()))
+    .map(([x, axes, all]) => ({ f: (v: Tensor) => T.flip(v, all ? {} : { axis: axes }), x }))),
+  row('tile', shapeArb({ ...S, maxRank: 3, maxSize: 12 }).chain((s) => fc.tuple(tensorArb(s), fc.array(fc.nat(2), { maxLength: 4 })))
+    .map(([x, reps]) => ({ f: (v: Tensor) => T.tile(v, reps), x }))),
+  row('repeat', shapeArb({ ...S, maxRank: 3, maxSize: 12 }).chain((s) => fc.tuple(tensorArb(s), fc.nat(3), s.length === 0 ? fc.constant(undefined) : fc.option(fc.nat(s.length - 1), { nil: undefined })))
+    .map(([x, r, axis]) => ({ f: (v: Tensor) => T.repeat(v, r, axis === undefined ? {} : { axis }), x }))),
+  row('repeat, a count per element', shapeArb({ ...S, minRank: 1, maxRank: 3, maxSize: 12 }).chain((s) => fc.nat(s.length - 1).chain((axis) =>
+    fc.tuple(tensorArb(s), fc.array(fc.nat(3), { minLength: s[axis]!, maxLength: s[axis]! })).map(([x, rs]) => ({ f: (v: Tensor) => T.repeat(v, rs, { axis }), x }))))),
+  row('pad (the jnp.pad form, a constant)', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), fc.oneof(fc.nat(2), fc.tuple(fc.nat(2), fc.nat(2)), fc.tuple(...s.map(() => fc.tuple(fc.nat(2), fc.nat(2))))), fc.constantFrom(0, 2.5)))
+    .map(([x, w, c]) => ({ f: (v: Tensor) => T.pad(v, w, { constantValues: c }), x }))),
   row('squeeze', shapeArb({ ...S, minDim: 1, maxDim: 3 }).map((s) => s.flatMap((d, i) => (i % 2 === 0 ? [d, 1] : [d]))).chain((s) => tensorArb(s)).map((x) => ({ f: (v: Tensor) => T.squeeze(v), x }))),
 ]
 
