@@ -297,7 +297,7 @@ const randomBits: Prepare<'randomBits'> = (mc, _, { shape, dist }) => {
   const float32 = dist.kind !== 'bits' && dist.dtype === 'float32'
   if (dist.kind !== 'bits' && !float32) return undefined
   if (n < MIN_ELEMENTS) return undefined
-  const [lo, hi] = dist.kind === 'uniform' ? [dist.minval, dist.maxval] : [Math.fround(-1 + 2 ** -24), 1]
+  const [lo, hi] = dist.kind === 'bits' ? [0, 1] : [dist.minval, dist.maxval]
   const flo = Math.fround(lo)
   const extra = dist.kind === 'bits' ? [] : [f32Bits(flo), f32Bits(Math.fround(Math.fround(hi) - flo))]
   const fn = mc.index.get(dist.kind === 'bits' ? 'bits32' : 'uniform32')!
