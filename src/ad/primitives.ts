@@ -44,7 +44,8 @@ export interface Axes {
 export type Distribution =
   | { readonly kind: 'bits' }
   | { readonly kind: 'uniform'; readonly dtype: 'float32' | 'float64'; readonly minval: number; readonly maxval: number }
-  | { readonly kind: 'normal'; readonly dtype: 'float32' | 'float64' }
+  /** `√2 · erfinv(u)`, u uniform on [minval, maxval): `[nextafter(−1, 0), 1)` for a normal, `[erf(lower/√2), erf(upper/√2))` for a truncated one. */
+  | { readonly kind: 'normal'; readonly dtype: 'float32' | 'float64'; readonly minval: number; readonly maxval: number }
   /** Bool: a float32 uniform on [0, 1) below `p` (a float32 value) — `bernoulli` with a number `p`, as one kernel. */
   | { readonly kind: 'bernoulli'; readonly p: number }
 

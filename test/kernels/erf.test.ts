@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { erf as erf64 } from '../../src/backend/js/erf.js'
+import { erf as erf64 } from '../../src/core/erf.js'
 import { erf, grad, sum, tensor, type Tensor } from '../../src/index.js'
 import { erfFixed, fixed, toNumber } from '../random/erf-reference.js'
 

@@ -7,7 +7,7 @@
  */
 import { type DType, type TypedArray, alloc } from '../../core/dtype.js'
 import { type Shape, sizeOf } from '../../core/shape.js'
-import { erf } from './erf.js'
+import { erf } from '../../core/erf.js'
 import { planBroadcast } from './plan.js'
 
 /** Unary ops with a kernel. @internal */

@@ -73,7 +73,7 @@ export const randomBitsKernel = (keys: Int32Array, n: number, dist: Distribution
   }
   if (dist.dtype === 'float32') {
     const out = new Float32Array(count * n)
-    const [lo, hi] = dist.kind === 'uniform' ? [dist.minval, dist.maxval] : [Math.fround(-1 + 2 ** -24), 1]
+    const [lo, hi] = [dist.minval, dist.maxval]
     for (let b = 0; b < count; b++) uniform32Into(keys[2 * b]!, keys[2 * b + 1]!, n, lo, hi, out, b * n)
     if (dist.kind === 'normal') {
       const sqrt2 = Math.fround(Math.SQRT2)
@@ -82,7 +82,7 @@ export const randomBitsKernel = (keys: Int32Array, n: number, dist: Distribution
     return out
   }
   const out = new Float64Array(count * n)
-  const [lo, hi] = dist.kind === 'uniform' ? [dist.minval, dist.maxval] : [-1 + 2 ** -53, 1]
+  const [lo, hi] = [dist.minval, dist.maxval]
   for (let b = 0; b < count; b++) uniform64Into(keys[2 * b]!, keys[2 * b + 1]!, n, lo, hi, out, b * n)
   if (dist.kind === 'normal') for (let i = 0; i < out.length; i++) out[i] = Math.SQRT2 * erfinv64(out[i]!)
   return out

@@ -298,7 +298,7 @@ const randomBits: Prepare<'randomBits'> = (mc, _, { shape, dist }) => {
   const n = sizeOf(shape)
   if ((dist.kind === 'uniform' || dist.kind === 'normal') && dist.dtype !== 'float32') return undefined
   if (n < MIN_ELEMENTS) return undefined
-  const [lo, hi] = dist.kind === 'uniform' ? [dist.minval, dist.maxval] : dist.kind === 'normal' ? [Math.fround(-1 + 2 ** -24), 1] : [0, 1]
+  const [lo, hi] = dist.kind === 'uniform' || dist.kind === 'normal' ? [dist.minval, dist.maxval] : [0, 1]
   const flo = Math.fround(lo)
   const extra = dist.kind === 'bits' ? [] : [f32Bits(flo), f32Bits(Math.fround(Math.fround(hi) - flo))]
   if (dist.kind === 'bernoulli') extra.push(f32Bits(dist.p))
