@@ -5,7 +5,7 @@
  * step count lives in the state. Tensors keep their dtype: numbers act as
  * weak scalars, so float32 parameters get float32 updates and state.
  */
-import { add, div, mul, neg, sqrt } from '../ad/ops/elementwise.js'
+import { add, div, mul, sqrt } from '../ad/ops/elementwise.js'
 import { square } from '../ad/ops/composite.js'
 import { type Tree, fullLikeAs, map, zerosLike as treeZerosLike } from '../tree/index.js'
 import { type MaskOption, checkMask, maskedLeaves } from './mask.js'
@@ -76,8 +76,9 @@ const scaling = (kind: StateKind, factor: (t: number) => number, negate: boolean
   init: () => tagState(kind, { count: 0 }),
   update: (grads, state) => {
     const f = factor(state.count)
-    // −(ε·g), not g·(−ε): then w + update is w − ε·g exactly, signed zeros included.
-    return [map((g) => (negate ? neg(mul(g, f)) : mul(g, f)))(grads), tagState(kind, { count: state.count + 1 })]
+    // g·(−ε) is −(ε·g) bit for bit (a product's sign is the xor of its operands', its magnitude rounds
+    // the same), signed zeros included, in one pass over each leaf instead of two.
+    return [map((g) => mul(g, negate ? -f : f))(grads), tagState(kind, { count: state.count + 1 })]
   },
 })
 

@@ -276,3 +276,16 @@ describe('composition and errors', () => {
     expect(vals(add(a.w, 0))).toEqual(vals(b.w))
   })
 })
+
+describe('a learning rate is one multiplication', () => {
+  // Every float32 kind: zeros of both signs, subnormals, the largest, infinities, ordinary values.
+  const f32 = fc.oneof(fc.constantFrom(0, -0, 2 ** -149, -(2 ** -149), 3.4028234663852886e38, Infinity, -Infinity), fc.float({ noNaN: true }))
+  fcTest.prop([fc.array(f32, { minLength: 1, maxLength: 8 }), fc.oneof(fc.constantFrom(0, 1e-3, 0.5, 1e30), fc.double({ min: 0, max: 10, noNaN: true }))])(
+    'sgd without momentum gives w + (−(ε·g)) bit for bit, signed zeros included', (gs, lr) => {
+      const g = tensor(gs)
+      const [u] = optim.sgd(lr).update({ g }, optim.sgd(lr).init({ g }), { g })
+      const want = gs.map((x) => -Math.fround(Math.fround(lr) * Math.fround(x)))
+      const got = Array.from(u.g.toTypedArray())
+      expect(got.every((v, i) => Object.is(v, want[i]))).toBe(true)
+    })
+})
