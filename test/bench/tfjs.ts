@@ -106,11 +106,17 @@ const mlp = async (backend: Backend, init: MlpInit): Promise<MlpRun> => {
     }
     return tf.losses.softmaxCrossEntropy(y, h) // mean over the batch
   }
+  return stepRun(backend, optimizer, loss, () => undefined, [...w, ...b, x, y])
+}
+
+/** A timed train step (`minimize`, then `after` inside the clock) keeping the last loss, and what to dispose at the end. */
+const stepRun = (backend: Backend, optimizer: tf.Optimizer, loss: () => tf.Scalar, after: () => void, owned: readonly tf.Tensor[], detail?: () => Record<string, string>): MlpRun => {
   let last: tf.Scalar | null = null
   const run = async (): Promise<number> => {
     await use(backend)
     const t0 = performance.now()
     const value = optimizer.minimize(loss, true)
+    after()
     const t = performance.now() - t0
     last?.dispose()
     last = value
@@ -123,10 +129,11 @@ const mlp = async (backend: Backend, init: MlpInit): Promise<MlpRun> => {
       const [v] = await last.data()
       return v ?? NaN
     },
+    ...(detail === undefined ? {} : { detail }),
     dispose: () => {
       last?.dispose()
       optimizer.dispose()
-      tf.dispose([...w, ...b, x, y])
+      tf.dispose([...owned])
     },
   }
 }
@@ -163,31 +170,7 @@ const mlpDropout = async (backend: Backend, init: MlpDropoutInit): Promise<MlpRu
       }
     })
   }
-  let last: tf.Scalar | null = null
-  const run = async (): Promise<number> => {
-    await use(backend)
-    const t0 = performance.now()
-    const value = optimizer.minimize(loss, true)
-    project()
-    const t = performance.now() - t0
-    last?.dispose()
-    last = value
-    return t
-  }
-  return {
-    run,
-    loss: async () => {
-      if (last === null) return NaN
-      const [v] = await last.data()
-      return v ?? NaN
-    },
-    detail: () => ({ rng: 'tf.dropout (its own generator, not threefry)' }),
-    dispose: () => {
-      last?.dispose()
-      optimizer.dispose()
-      tf.dispose([...w, ...b, x, y])
-    },
-  }
+  return stepRun(backend, optimizer, loss, project, [...w, ...b, x, y], () => ({ rng: 'tf.dropout (its own generator, not threefry)' }))
 }
 
 const peer = (backend: Backend): Peer => ({

@@ -7,19 +7,11 @@
 import fc from 'fast-check'
 import * as E from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
-import { TensorError, io, tensor, type Tensor, type Tree, tree } from 'grad-ts'
+import { io, tensor, type Tensor, type Tree, tree } from 'grad-ts'
 import * as optim from '../../src/optim/index.js'
 import { optimProblemArb, statesEqual, treesEqual, type OptimProblem } from '../../laws/optim.js'
+import { errorOf } from '../errors.js'
 
-const errorOf = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof TensorError) return e.message
-    throw e
-  }
-  throw new Error('expected a TensorError')
-}
 
 /** A reference optimizer: a step function over one element's number state. */
 type Reference = (t: number, g: number, w: number, s: Record<string, number>, leaf: number) => number

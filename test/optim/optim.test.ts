@@ -1,7 +1,7 @@
 import { test as fcTest } from '@fast-check/vitest'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { TensorError, add, mul, norm, sub, tensor, type Tensor, type Tree, tree } from 'grad-ts'
+import { add, mul, norm, sub, tensor, type Tensor, type Tree, tree } from 'grad-ts'
 import * as optim from '../../src/optim/index.js'
 import {
   chainAssociativityProperty,
@@ -19,16 +19,8 @@ import {
   transformIdentityProperty,
   treesEqual,
 } from '../../laws/optim.js'
+import { errorOf } from '../errors.js'
 
-const errorOf = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof TensorError) return e.message
-    throw e
-  }
-  throw new Error('expected a TensorError')
-}
 const vals = (t: Tensor): number[] => Array.from(t.toTypedArray())
 
 describe('optimizer laws', () => {

@@ -6,18 +6,10 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { TensorError, tensor } from 'grad-ts'
+import { tensor } from 'grad-ts'
 import * as optim from '../../src/optim/index.js'
+import { errorOf } from '../errors.js'
 
-const errorOf = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof TensorError) return e.message
-    throw e
-  }
-  throw new Error('expected a TensorError')
-}
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i)
 const close = (got: readonly number[], want: readonly number[], atol: number, rtol = 0) => {
   expect(got).toHaveLength(want.length)
