@@ -31,6 +31,7 @@ const guide = [
   { text: 'Custom derivatives and primitives', link: '/custom' },
   { text: 'Randomness', link: '/randomness' },
   { text: 'Dropout', link: '/dropout' },
+  { text: 'Convolutions and pooling', link: '/convolutions' },
   { text: 'Max-norm and optimizers', link: '/optimizers' },
   { text: 'Checkpoints and codecs', link: '/checkpoints' },
   { text: 'Laws for your test suite', link: '/laws' },

@@ -70,6 +70,20 @@ export interface UserCtx {
   readonly params: unknown
 }
 
+/**
+ * A convolution in the canonical layout: lhs `[N, ...spatial, C]`, rhs
+ * `[...window, C / groups, O]`, output `[N, ...spatial′, O]` (NHWC, HWIO). One
+ * entry per spatial axis in each array; padding is explicit (and may be
+ * negative: the transposed convolutions of the VJP crop). @internal
+ */
+export interface ConvParams {
+  readonly strides: readonly number[]
+  readonly padding: readonly (readonly [number, number])[]
+  readonly lhsDilation: readonly number[]
+  readonly rhsDilation: readonly number[]
+  readonly featureGroupCount: number
+}
+
 /** The params of each primitive. @internal */
 export interface ParamsOf {
   readonly neg: undefined
@@ -117,6 +131,7 @@ export interface ParamsOf {
   readonly gather: { readonly axis: number }
   readonly scatterAdd: { readonly axis: number; readonly size: number }
   readonly matmul: { readonly ta: boolean; readonly tb: boolean }
+  readonly conv: ConvParams
   readonly argsort: { readonly axis: number }
   readonly randomBits: { readonly shape: Shape; readonly dist: Distribution }
   readonly randomSplit: { readonly n: number }
@@ -174,6 +189,7 @@ export interface ArityOf {
   readonly gather: 2
   readonly scatterAdd: 2
   readonly matmul: 2
+  readonly conv: 2
   readonly argsort: 1
   readonly randomBits: 1
   readonly randomSplit: 1
@@ -220,6 +236,26 @@ export const matmulDims = (a: Shape, b: Shape, { ta, tb }: ParamsOf['matmul']) =
   const n = tb ? rb : cb
   if (k !== kb) throw new TensorError('matmul', `${fmtShape(a)}${ta ? 'ᵀ' : ''} × ${fmtShape(b)}${tb ? 'ᵀ' : ''}: inner dimensions ${k} ≠ ${kb}`)
   return { m, k, n, batch: broadcastShapes(a.slice(0, -2), b.slice(0, -2), 'matmul') }
+}
+
+/** `(d − 1)·k + 1` for d > 0: the extent of d points k apart (JAX's `_dilate_shape`). @internal */
+export const dilated = (d: number, k: number): number => (d === 0 ? 0 : (d - 1) * k + 1)
+
+/**
+ * The sizes of one convolution: batch, spatial extents in and out, window,
+ * input channels (all groups), channels per group, output channels. An
+ * output extent is 0 where the dilated window does not fit the padded input. @internal
+ */
+export const convDims = (lhs: Shape, rhs: Shape, p: ConvParams) => {
+  const nsp = lhs.length - 2
+  const spatial = lhs.slice(1, -1)
+  const window = rhs.slice(0, nsp)
+  const out = spatial.map((d, i) => {
+    const padded = p.padding[i]![0] + dilated(d, p.lhsDilation[i]!) + p.padding[i]![1]
+    const w = dilated(window[i]!, p.rhsDilation[i]!)
+    return padded < w ? 0 : Math.floor((padded - w) / p.strides[i]!) + 1
+  })
+  return { n: lhs[0]!, spatial, out, window, c: lhs[lhs.length - 1]!, cg: rhs[nsp]!, o: rhs[nsp + 1]!, groups: p.featureGroupCount }
 }
 
 const keyShape = (prim: string, k: Aval): Shape => {
@@ -278,6 +314,15 @@ export const abstractEval: { readonly [P in Prim]: (args: Args<P, Aval>, params:
     const { m, n, batch } = matmulDims(a.shape, b.shape, f)
     return { shape: Object.freeze([...batch, m, n]), dtype: a.dtype }
   },
+  conv: ([a, b], p) => {
+    if (a.dtype !== b.dtype || (a.dtype !== 'float32' && a.dtype !== 'float64')) throw new TensorError('conv', `needs two float tensors of one dtype, got ${a.dtype} and ${b.dtype}`)
+    const nsp = a.shape.length - 2
+    const arrays = [p.strides, p.padding, p.lhsDilation, p.rhsDilation]
+    if (nsp < 0 || b.shape.length !== nsp + 2 || arrays.some((v) => v.length !== nsp)) throw new TensorError('conv', `lhs ${fmtShape(a.shape)} and rhs ${fmtShape(b.shape)} do not agree on ${Math.max(nsp, 0)} spatial axes`)
+    const d = convDims(a.shape, b.shape, p)
+    if (d.groups < 1 || d.c !== d.cg * d.groups || d.o % d.groups !== 0) throw new TensorError('conv', `lhs ${fmtShape(a.shape)} and rhs ${fmtShape(b.shape)} do not fit ${d.groups} feature groups`)
+    return { shape: Object.freeze([d.n, ...d.out, d.o]), dtype: a.dtype }
+  },
   argsort: ([x]) => ({ shape: x.shape, dtype: 'int32' }),
   randomBits: ([k], { shape, dist }) => ({ shape: Object.freeze([...keyShape('randomBits', k), ...shape]), dtype: dist.kind === 'bits' ? 'int32' : dist.kind === 'bernoulli' ? 'bool' : dist.dtype }),
   randomSplit: ([k], { n }) => ({ shape: Object.freeze([...keyShape('randomSplit', k), n, 2]), dtype: 'int32' }),
@@ -317,6 +362,10 @@ export const showParams = (prim: Prim, params: unknown): string => {
     }
     case 'cast':
       return (p as ParamsOf['cast']).dtype
+    case 'conv': {
+      const c = p as unknown as ConvParams
+      return `strides [${c.strides.join(',')}], padding [${c.padding.map((q) => q.join('|')).join(',')}], lhsDilation [${c.lhsDilation.join(',')}], rhsDilation [${c.rhsDilation.join(',')}], groups ${c.featureGroupCount}`
+    }
     case 'user':
       return '' // the op is shown by the user primitive's own name
     case 'randomBits':

@@ -55,6 +55,48 @@ const sep = { separation: 0.05 }
 const positive = { min: 0.5, max: 3 }
 const awayFromZero = { avoid: [0], margin: 0.05 }
 
+/**
+ * A convolution's case: 1-d or 2-d, batch 0–2, spatial extents 1–3 (size 1 included),
+ * channels per group 0–2 and output channels per group 0–2 (size 0 included), groups
+ * 1–2, strides, dilations, every padding mode (explicit pads down to −1) and both layouts.
+ */
+const convCaseArb = fc.integer({ min: 1, max: 2 }).chain((nsp) => {
+  const per = (min: number, max: number) => fc.array(fc.integer({ min, max }), { minLength: nsp, maxLength: nsp })
+  return fc.record({
+    n: fc.nat(2), spatial: per(1, 3), window: per(1, 2), cg: fc.nat(2), groups: fc.integer({ min: 1, max: 2 }), og: fc.nat(2),
+    strides: per(1, 2), lhsDilation: per(1, 2), rhsDilation: per(1, 2),
+    padding: fc.oneof(fc.constant('SAME' as const), fc.constant('VALID' as const), fc.array(fc.tuple(fc.integer({ min: -1, max: 1 }), fc.integer({ min: 0, max: 1 })), { minLength: nsp, maxLength: nsp })),
+    layout: fc.constantFrom('NHWC' as const, 'NCHW' as const),
+  })
+}).filter((c) => c.n * sizeOf(c.spatial) * c.cg * c.groups <= 36 && c.spatial.every((d, a) => {
+  const din = (d - 1) * c.lhsDilation[a]! + 1
+  const k = (c.window[a]! - 1) * c.rhsDilation[a]! + 1
+  return typeof c.padding !== 'object' || c.padding[a]![0] + din + c.padding[a]![1] >= k
+}) && (typeof c.padding === 'object' || c.padding === 'SAME' || c.spatial.every((d, a) => (d - 1) * c.lhsDilation[a]! + 1 >= (c.window[a]! - 1) * c.rhsDilation[a]! + 1)))
+  .chain((c) => {
+    const first = c.layout === 'NCHW'
+    const C = c.cg * c.groups
+    const O = c.og * c.groups
+    const xs = first ? [c.n, C, ...c.spatial] : [c.n, ...c.spatial, C]
+    const ws = first ? [O, c.cg, ...c.window] : [...c.window, c.cg, O]
+    const options: T.ConvOptions = { strides: c.strides, padding: c.padding, lhsDilation: c.lhsDilation, rhsDilation: c.rhsDilation, featureGroupCount: c.groups, dimensionNumbers: c.layout }
+    return tensorsArb([xs, ws]).map(([x, w]) => ({ f: (p: { x: Tensor; w: Tensor }) => T.conv(p.x, p.w, options), x: { x: x!, w: w! } }))
+  })
+
+/** A pooling case: [batch, ...spatial, features] with 1 or 2 spatial axes, windows that fit, every padding mode. */
+const poolCaseArb = (pool: (x: Tensor, window: readonly number[], o: T.AvgPoolOptions) => Tensor, values: TensorArbOptions, includePad: fc.Arbitrary<boolean>) =>
+  fc.integer({ min: 1, max: 2 }).chain((nsp) => {
+    const per = (min: number, max: number) => fc.array(fc.integer({ min, max }), { minLength: nsp, maxLength: nsp })
+    return fc.record({
+      batch: fc.array(fc.nat(2), { maxLength: 1 }), spatial: per(1, 3), c: fc.nat(2), window: per(1, 2), strides: per(1, 2),
+      padding: fc.oneof(fc.constant('SAME' as const), fc.constant('VALID' as const), fc.array(fc.tuple(fc.nat(1), fc.nat(1)), { minLength: nsp, maxLength: nsp })),
+      countIncludePad: includePad,
+    })
+  }).filter((c) => sizeOf([...c.batch, ...c.spatial, c.c]) <= 36 && (c.padding === 'SAME' || c.spatial.every((d, a) => d >= c.window[a]!)))
+    // Every window overlaps the input (one wholly in padding has no maximum, and no count to average by).
+    .filter((c) => typeof c.padding !== 'object' || c.padding.every((q, a) => q[0] < c.window[a]! && q[1] < c.window[a]!))
+    .chain((c) => tensorArb([...c.batch, ...c.spatial, c.c], values).map((x) => ({ f: (v: Tensor) => pool(v, c.window, { strides: c.strides, padding: c.padding, countIncludePad: c.countIncludePad }), x })))
+
 const primitiveRows: readonly Row[] = [
   unary('neg', T.neg),
   unary('exp', T.exp),
@@ -109,6 +151,7 @@ const primitiveRows: readonly Row[] = [
     row(`matmul ${ta ? 'Aᵀ' : 'A'}·${tb ? 'Bᵀ' : 'B'}`, matmulCaseArb({ transposeA: ta, transposeB: tb, maxBatchRank: 0, vectors: false }).chain(matmulInputs))),
   row('matmul batched, broadcast', matmulCaseArb({ maxBatchRank: 2, vectors: false, maxDim: 3 }).chain(matmulInputs)),
   row('matmul with 1-D operands', matmulCaseArb({ maxBatchRank: 1 }).filter((c) => c.a.length === 1 || c.b.length === 1).chain(matmulInputs)),
+  row('conv (1-d and 2-d; strides, dilations, groups, padding, both layouts)', convCaseArb),
 ]
 
 function matmulInputs(c: { a: Shape; b: Shape; transposeA: boolean; transposeB: boolean }): fc.Arbitrary<GradCase<{ a: Tensor; b: Tensor }, Tensor>> {
@@ -167,6 +210,9 @@ const compositeRows: readonly Row[] = [
     fc.tuple(tensorArb(s), fc.array(fc.nat(3), { minLength: s[axis]!, maxLength: s[axis]! })).map(([x, rs]) => ({ f: (v: Tensor) => T.repeat(v, rs, { axis }), x }))))),
   row('pad (the jnp.pad form, a constant)', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), fc.oneof(fc.nat(2), fc.tuple(fc.nat(2), fc.nat(2)), fc.tuple(...s.map(() => fc.tuple(fc.nat(2), fc.nat(2))))), fc.constantFrom(0, 2.5)))
     .map(([x, w, c]) => ({ f: (v: Tensor) => T.pad(v, w, { constantValues: c }), x }))),
+  // Well-separated values: no ties within a window, so the maximum is differentiable.
+  row('maxPool', poolCaseArb((x, w, o) => T.maxPool(x, w, o), sep, fc.constant(true))),
+  row('avgPool', poolCaseArb((x, w, o) => T.avgPool(x, w, o), {}, fc.boolean())),
   row('squeeze', shapeArb({ ...S, minDim: 1, maxDim: 3 }).map((s) => s.flatMap((d, i) => (i % 2 === 0 ? [d, 1] : [d]))).chain((s) => tensorArb(s)).map((x) => ({ f: (v: Tensor) => T.squeeze(v), x }))),
 ]
 

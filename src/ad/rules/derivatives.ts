@@ -11,7 +11,9 @@
 import { TensorError } from '../../core/errors.js'
 import { shapeEq } from '../../core/shape.js'
 import { type Tensor, zeros } from '../../core/tensor.js'
-import { type Args, type BinaryPrim, type ParamsOf, type Prim, type UnaryPrim, reducedShape } from '../primitives.js'
+import { type Args, type BinaryPrim, type ConvParams, type ParamsOf, type Prim, type UnaryPrim, convDims, dilated, reducedShape } from '../primitives.js'
+import { convP } from '../ops/conv.js'
+import { flip } from '../ops/layout.js'
 import { abs, add, cast, cos, div, equal, exp, greater, greaterEqual, less, log, mul, neg, pow, sin, sub, where } from '../ops/elementwise.js'
 import { mm } from '../ops/matmul.js'
 import { sumP } from '../ops/reduce.js'
@@ -123,6 +125,50 @@ const inversePerm = (perm: readonly number[]): number[] => {
   return inv
 }
 
+const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => i + from)
+
+/**
+ * The cotangent of a convolution's lhs: the cotangent `g` convolved with the
+ * flipped filters, input and output channels swapped within each group, with
+ * lhs dilation = the stride and stride = the lhs dilation — a transposed
+ * convolution (JAX's `_conv_general_dilated_transpose_lhs`). Pads are chosen
+ * so the result has the lhs's extent exactly; they may be negative.
+ */
+const convLhsVjp = (g: Tensor, w: Tensor, lhs: readonly number[], p: ConvParams): Tensor => {
+  const { spatial, out, window, cg, o, groups } = convDims(lhs, w.shape, p)
+  const nsp = spatial.length
+  const og = o / groups
+  // [...window, C/G, G·O/G] → [...window, O/G, G·C/G], flipped in space.
+  const swapped = reshape(transpose(reshape(w, [...window, cg, groups, og]), [...range(nsp), nsp + 2, nsp + 1, nsp]), [...window, og, groups * cg])
+  const flipped = flip(swapped, { axis: range(nsp) })
+  const padding = spatial.map((d, a) => {
+    const k = dilated(window[a]!, p.rhsDilation[a]!)
+    const before = k - p.padding[a]![0] - 1
+    return [before, dilated(d, p.lhsDilation[a]!) + k - 1 - dilated(out[a]!, p.strides[a]!) - before] as const
+  })
+  return convP(g, flipped, { strides: p.lhsDilation, padding, lhsDilation: p.strides, rhsDilation: p.rhsDilation, featureGroupCount: groups })
+}
+
+/**
+ * The cotangent of a convolution's rhs: the lhs (channels as the batch, the
+ * batch as channels, grouped) convolved with the cotangent as the filters,
+ * with stride = the rhs dilation and rhs dilation = the stride. The high pads
+ * make the result exactly the window's extent.
+ */
+const convRhsVjp = (g: Tensor, x: Tensor, rhs: readonly number[], p: ConvParams): Tensor => {
+  const { n, spatial, out, cg, groups } = convDims(x.shape, rhs, p)
+  const nsp = spatial.length
+  // [N, ...spatial, G·C/G] → [C/G, ...spatial, G·N]: group g's features are the batch of its channels.
+  const lhs = reshape(transpose(reshape(x, [n, ...spatial, groups, cg]), [nsp + 2, ...range(nsp, 1), nsp + 1, 0]), [cg, ...spatial, groups * n])
+  const filters = transpose(g, [...range(nsp, 1), 0, nsp + 1]) // [...spatial′, N, O]
+  const padding = spatial.map((d, a) => {
+    const lo = p.padding[a]![0]
+    return [lo, dilated(out[a]!, p.strides[a]!) - dilated(d, p.lhsDilation[a]!) + dilated(rhs[a]!, p.rhsDilation[a]!) - lo - 1] as const
+  })
+  const got = convP(lhs, filters, { strides: p.rhsDilation, padding, lhsDilation: p.lhsDilation, rhsDilation: p.strides, featureGroupCount: groups })
+  return transpose(got, [...range(nsp, 1), 0, nsp + 1]) // [C/G, ...window, O] → [...window, C/G, O]
+}
+
 /** Reverse-mode rules. @internal */
 export const vjpRules: { readonly [P in Prim]: VjpRule<P> | null } = {
   neg: unaryVjp(unary.neg), exp: unaryVjp(unary.exp), expm1: unaryVjp(unary.expm1), log: unaryVjp(unary.log), log1p: unaryVjp(unary.log1p), sqrt: unaryVjp(unary.sqrt),
@@ -155,6 +201,7 @@ export const vjpRules: { readonly [P in Prim]: VjpRule<P> | null } = {
     i === 0
       ? sumTo(ta ? mm(b, g, { ta: tb, tb: true }) : mm(g, b, { ta: false, tb: !tb }), a.shape)
       : sumTo(tb ? mm(g, a, { ta: true, tb: ta }) : mm(a, g, { ta: !ta, tb: false }), b.shape),
+  conv: (g, { inputs: [x, w], params }, i) => (i === 0 ? convLhsVjp(g, w, x.shape, params) : convRhsVjp(g, x, w.shape, params)),
   argsort: null,
   randomBits: null,
   randomSplit: null,
@@ -188,6 +235,8 @@ export const jvpRules: { readonly [P in Prim]: JvpRule<P> | null } = {
   gather: ([t], { inputs: [, idx], params: { axis } }) => gather(t!, idx, { axis }),
   scatterAdd: ([t], { inputs: [, idx], params: { axis, size } }) => scatterAdd(t!, idx, { axis, size }),
   matmul: ([ta, tb], { inputs: [a, b], params }) => sumOf([ta === null ? undefined : mm(ta, b, params), tb === null ? undefined : mm(a, tb, params)]),
+  // Bilinear: conv(ẋ, w) + conv(x, ẇ).
+  conv: ([tx, tw], { inputs: [x, w], params }) => sumOf([tx === null ? undefined : convP(tx, w, params), tw === null ? undefined : convP(x, tw, params)]),
   argsort: null,
   randomBits: null,
   randomSplit: null,

@@ -12,6 +12,7 @@ import { type Shape, sizeOf } from '../../core/shape.js'
 import { type Args, type BinaryPrim, type ComparePrim, type ParamsOf, type Prim, type ReducePrim, type UnaryPrim, matmulDims } from '../../ad/primitives.js'
 import type { Backend, Buffer, Kernel } from '../backend.js'
 import { binaryKernel, castKernel, unaryKernel, whereKernel } from './elementwise.js'
+import { convKernel } from './conv.js'
 import { matmulKernel } from './matmul.js'
 import { broadcastKernel, concatKernel, gatherKernel, padKernel, scatterAddKernel, sliceKernel, transposeKernel } from './movement.js'
 import { argsortKernel, randomBitsKernel, randomFoldInKernel, randomSplitKernel } from './random.js'
@@ -136,6 +137,7 @@ const kernels: { readonly [P in Prim]: Prepare<P> } = {
       return o
     }
   },
+  conv: ([a, b], p, out) => ([x, w]) => convKernel(x!, w!, a.shape, b.shape, p, out.dtype),
   argsort: ([x], { axis }) => {
     const { outer, inner } = blocks(x.shape, axis)
     return ([d]) => argsortKernel(d!, outer, x.shape[axis]!, inner)
