@@ -31,6 +31,7 @@ const guide = [
   { text: 'Custom derivatives and primitives', link: '/custom' },
   { text: 'Randomness', link: '/randomness' },
   { text: 'Dropout', link: '/dropout' },
+  { text: 'Normalisation layers and maxout', link: '/normalization' },
   { text: 'Max-norm and optimizers', link: '/optimizers' },
   { text: 'Checkpoints and codecs', link: '/checkpoints' },
   { text: 'Laws for your test suite', link: '/laws' },
