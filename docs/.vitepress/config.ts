@@ -32,6 +32,7 @@ const guide = [
   { text: 'Randomness', link: '/randomness' },
   { text: 'Dropout', link: '/dropout' },
   { text: 'Convolutions and pooling', link: '/convolutions' },
+  { text: 'Normalisation layers and maxout', link: '/normalization' },
   { text: 'Max-norm and optimizers', link: '/optimizers' },
   { text: 'Checkpoints and codecs', link: '/checkpoints' },
   { text: 'Laws for your test suite', link: '/laws' },

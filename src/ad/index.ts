@@ -9,7 +9,7 @@ export {
 export { type ReduceOptions, type AxisOptions, type OneAxisOptions, sum, max, min, argmax, argmin } from './ops/reduce.js'
 export { type ScatterOptions, type PadWidth, type PadOptions, reshape, transpose, broadcastTo, sumTo, slice, pad, concat, gather, scatterAdd, expandDims, squeeze } from './ops/shape.js'
 export { type MatmulOptions, matmul } from './ops/matmul.js'
-export { argsort } from './ops/sort.js'
+export { type SortOptions, type TopKOptions, argsort, sort, topK } from './ops/sort.js'
 export { type ConvPadding, type ConvOptions, type PoolOptions, type AvgPoolOptions, conv, maxPool, avgPool } from './ops/conv.js'
 export { type VarianceOptions, variance, std, prod, cumsum } from './ops/stats.js'
 export { stack, flip, tile, repeat } from './ops/layout.js'

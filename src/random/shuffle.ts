@@ -8,25 +8,11 @@ import { TensorError, fmtShape } from '../core/errors.js'
 import { normAxis } from '../core/shape.js'
 import { describe, optionsOf } from '../core/check.js'
 import { Tensor, arange } from '../core/tensor.js'
-import { add, mul } from '../ad/ops/elementwise.js'
-import { argsort } from '../ad/ops/sort.js'
-import { gather, reshape, transpose } from '../ad/ops/shape.js'
+import { argsort, takeAlong } from '../ad/ops/sort.js'
+import { gather } from '../ad/ops/shape.js'
 import { bind } from '../ad/trace.js'
 import { type Key, consume, splitPair } from './key.js'
 import { unsigned } from './integers.js'
-
-/** `x[..., idx[...], ...]` along `axis`, per slice (`jnp.take_along_axis` with indices of `x`'s shape). @internal */
-export const takeAlongAxis = (x: Tensor, idx: Tensor, axis: number): Tensor => {
-  if (x.rank === 1) return gather(x, idx, { axis: 0 })
-  const perm = [...x.shape.keys()].filter((a) => a !== axis).concat(axis)
-  const back = perm.map((_, i) => perm.indexOf(i))
-  const moved = transpose(x, perm)
-  const n = x.shape[axis]!
-  const rows = x.size / Math.max(1, n)
-  // Row r's entries sit at r·n + i of the flattened moved tensor.
-  const flat = add(reshape(transpose(idx, perm), [rows, n]), mul(reshape(arange(0, rows, 1, 'int32'), [rows, 1]), n))
-  return transpose(reshape(gather(reshape(moved, [x.size]), reshape(flat, [x.size]), { axis: 0 }), moved.shape), back)
-}
 
 /** JAX's `_shuffle` of a checked key (already consumed by the caller): sort rounds along `axis`. @internal */
 export const shuffle = (k: Key, x: Tensor, axis: number): Tensor => {
@@ -38,7 +24,7 @@ export const shuffle = (k: Key, x: Tensor, axis: number): Tensor => {
     key = next
     // The sort keys are uint32 words (int32 bits), made exact and unsigned in float64 for the stable sort.
     const words = unsigned(bind('randomBits', [sub], { shape: x.shape, dist: { kind: 'bits' } }))
-    out = takeAlongAxis(out, argsort(words, { axis }), axis)
+    out = takeAlong(out, argsort(words, { axis }), axis)
   }
   return out
 }

@@ -11,6 +11,7 @@ import { type Shape, broadcastShapes, sizeOf } from '../../src/core/shape.js'
 import { type Tensor, fromTypedArray, tensor } from '../../src/core/tensor.js'
 import { type Tree, flatten } from '../../src/tree/index.js'
 import * as T from '../../src/ad/index.js'
+import * as nn from '../../src/nn/index.js'
 
 /** Small shapes keep second-order checks cheap: rank ≤ 4, dimensions ≤ 4, at most 36 elements. */
 export const S = { maxRank: 4, maxDim: 4, maxSize: 36 } as const
@@ -216,7 +217,58 @@ const compositeRows: readonly Row[] = [
   row('squeeze', shapeArb({ ...S, minDim: 1, maxDim: 3 }).map((s) => s.flatMap((d, i) => (i % 2 === 0 ? [d, 1] : [d]))).chain((s) => tensorArb(s)).map((x) => ({ f: (v: Tensor) => T.squeeze(v), x }))),
 ]
 
-export const table: readonly Row[] = [...primitiveRows, ...compositeRows]
+// ---------------------------------------------------------------- sorting: sort, argsort, topK
+
+/** A rank ≥ 1 shape and one of its axes (negative half the time). */
+const sortAxisArb = shapeArb({ ...S, minRank: 1 }).chain((s) => fc.nat(s.length - 1).chain((a) => fc.constantFrom(a, a - s.length)).map((axis) => [s, axis] as const))
+/** Sort keys with ties, −0 and NaN: the stable order is what decides where each value goes. */
+const tiedKeyArb = (n: number) => fc.array(fc.constantFrom(-1, 0, -0, 0.5, 2, NaN), { minLength: n, maxLength: n }).map((vs) => fromTypedArray(Float64Array.from(vs), [n]))
+
+const sortRows: readonly Row[] = [
+  // Values kept apart: sort is linear between ties and has no derivative at one.
+  row('sort', sortAxisArb.chain(([s, axis]) => fc.tuple(tensorArb(s, sep), fc.boolean()).map(([x, descending]) => ({ f: (v: Tensor) => T.sort(v, { axis, descending }), x })))),
+  row('sort, flattened (axis: null)', shapeArb(S).chain((s) => tensorArb(s, sep)).map((x) => ({ f: (v: Tensor) => T.sort(v, { axis: null }), x }))),
+  row('topK (values)', sortAxisArb.chain(([s, axis]) => fc.tuple(tensorArb(s, sep), fc.nat(s[axis < 0 ? axis + s.length : axis]!))
+    .map(([x, k]) => ({ f: (v: Tensor) => T.topK(v, k, { axis })[0], x })))),
+  // Ties and NaN in the key: values move by the stable permutation (ascending, descending, top-k), which is
+  // exactly how sort's and topK's derivatives route tangents and cotangents at ties.
+  row('argsort with ties and NaN, gathering values', fc.integer({ min: 0, max: 6 }).chain((n) => fc.tuple(tensorArb([n]), tiedKeyArb(n), fc.boolean()))
+    .map(([x, key, descending]) => ({ f: (v: Tensor) => T.gather(v, T.argsort(key, { descending })), x }))),
+  row('topK with ties and NaN, gathering values', fc.integer({ min: 0, max: 6 }).chain((n) => fc.tuple(tensorArb([n]), tiedKeyArb(n), fc.nat(n)))
+    .map(([x, key, k]) => ({ f: (v: Tensor) => T.gather(v, T.topK(key, k)[1]), x }))),
+]
+
+// ---------------------------------------------------------------- nn layers: layer norm, batch norm, maxout
+
+/** A shape with a non-empty last axis of 2..4 features and at least two values per normalised group. */
+const featuresArb = shapeArb({ ...S, minRank: 1, maxRank: 3, minDim: 1, maxDim: 3, maxSize: 24 }).chain((s) => fc.integer({ min: 2, max: 4 }).map((c) => [...s.slice(0, -1), c]))
+const scaleBiasArb = (c: number) => fc.tuple(tensorArb([c]), tensorArb([c]))
+/**
+ * Values u + 1.2·i (i the flat index, |u| ≤ 0.4): any two differ by at least 0.4, so every normalised group
+ * has σ ≥ 0.2 and 1/√(σ² + ε) stays tame — the finite differences of the order-2 maps see no steep curvature.
+ */
+const spreadArb = (s: Shape) => tensorArb(s, { min: -0.4, max: 0.4 }).map((u) => T.add(u, fromTypedArray(Float64Array.from({ length: sizeOf(s) }, (_, i) => 1.2 * i), s)))
+
+const nnRows: readonly Row[] = [
+  // Kept away from zero variance, where 1/√(σ² + ε) is steep (see spreadArb).
+  row('nn.layerNorm', featuresArb.chain((s) => fc.tuple(spreadArb(s), scaleBiasArb(s[s.length - 1]!)))
+    .map(([x, [scale, bias]]) => ({ f: (p: { x: Tensor; scale: Tensor; bias: Tensor }) => nn.layerNorm()({ scale: p.scale, bias: p.bias }, p.x), x: { x, scale, bias } }))),
+  row('nn.batchNorm (Train: batch statistics)', featuresArb.filter((s) => s.length >= 2 && sizeOf(s) / s[s.length - 1]! >= 2)
+    .chain((s) => fc.tuple(spreadArb(s), scaleBiasArb(s[s.length - 1]!)))
+    .map(([x, [scale, bias]]) => {
+      const c = x.shape[x.rank - 1]!
+      const stats = { mean: fromTypedArray(new Float64Array(c), [c]), var: fromTypedArray(new Float64Array(c).fill(1), [c]) }
+      return { f: (p: { x: Tensor; scale: Tensor; bias: Tensor }) => nn.batchNorm({ momentum: 0.9 })({ scale: p.scale, bias: p.bias }, stats, p.x, nn.Train)[0], x: { x, scale, bias } }
+    })),
+  row('nn.batchNorm (Eval: the running statistics are inputs)', featuresArb.chain((s) => fc.tuple(tensorArb(s), scaleBiasArb(s[s.length - 1]!), tensorArb([s[s.length - 1]!]), tensorArb([s[s.length - 1]!], positive)))
+    .map(([x, [scale, bias], mean, v]) => ({
+      f: (p: { x: Tensor; scale: Tensor; bias: Tensor; mean: Tensor; var: Tensor }) => nn.batchNorm()({ scale: p.scale, bias: p.bias }, { mean: p.mean, var: p.var }, p.x, nn.Eval)[0],
+      x: { x, scale, bias, mean, var: v },
+    }))),
+  row('nn.maxout', shapeArb({ ...S, maxRank: 2, maxSize: 12 }).chain((s) => fc.integer({ min: 1, max: 3 }).chain((k) => tensorArb([...s, k * 2], sep).map((z) => ({ f: (v: Tensor) => nn.maxout(v, k), x: z }))))),
+]
+
+export const table: readonly Row[] = [...primitiveRows, ...compositeRows, ...sortRows, ...nnRows]
 
 /** x ↦ Σ ⟨w, f(x)⟩ with a fixed normal weight w: a scalar function whose Hessian involves every second derivative of f. */
 export const scalarized = (k: Case): GradCase<Tree, Tensor> => {
