@@ -173,7 +173,9 @@ const padGen: Gen = (b) => {
   const after = x.shape.map(() => b.d.int(3))
   if (!b.diff && b.d.rare(12)) b.d.pick<() => void>([() => before.push(1), () => (after[0] = -1), () => (before[0] = 1.5)])()
   if (!b.diff && b.d.rare(3) && after.length > 0) after[0] = HUGE
-  b.emit('pad', [ref(x), lit(before), lit(after)])
+  const pairs = before.map((v, i) => [v, after[i] ?? 0])
+  if (after.length > before.length) pairs.push([0, after.at(-1)!])
+  b.emit('pad', [ref(x), lit(pairs)])
 }
 
 const concatGen: Gen = (b) => {

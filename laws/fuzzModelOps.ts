@@ -147,12 +147,15 @@ export const slice: Rule = (m, [a, b, e]) => {
   }
 }
 
-export const pad: Rule = (m, [a, b, e]) => {
+/** pad(x, pairs): one [before, after] pair per axis, or one pair for every axis (jnp.pad's broadcast). */
+export const pad: Rule = (m, [a, w]) => {
   const x = tensorArg(m, a, 'x')
-  const before = dimsOf(lit(b), 'before')
-  const after = dimsOf(lit(e), 'after')
-  if (before.length !== x.shape.length || after.length !== x.shape.length) reject(`needs ${x.shape.length} amounts before and after`)
-  return { shape: x.shape.map((d, i) => before[i]! + d + after[i]!), dtypes: [x.dtype] }
+  const v = lit(w)
+  if (!Array.isArray(v) || !v.every((p) => Array.isArray(p) && p.length === 2)) return reject(`padWidth ${show(v)} is not a list of pairs`)
+  const pairs = (v as unknown[][]).map((p) => dimsOf(p, 'padWidth pair'))
+  if (pairs.length !== x.shape.length && pairs.length !== 1) reject(`needs ${x.shape.length} pairs`)
+  const at = (i: number) => pairs[pairs.length === 1 ? 0 : i]!
+  return { shape: x.shape.map((d, i) => at(i)[0]! + d + at(i)[1]!), dtypes: [x.dtype] }
 }
 
 export const concat: Rule = (m, [xs, o]) => {

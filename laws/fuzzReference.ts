@@ -212,8 +212,9 @@ export const reference = (op: FuzzOpName, args: readonly unknown[], out: Tensor)
     case 'slice': case 'pad': {
       if (x === undefined) return undefined
       const s = x.shape
-      const begin = args[1] as number[]
-      const off = s.map((dim, k) => (op === 'slice' ? ((begin[k] ?? 0) < 0 ? begin[k]! + dim : (begin[k] ?? 0)) : -begin[k]!))
+      const begin = op === 'slice' ? (args[1] as number[]) : (args[1] as number[][]).map((p) => p[0]!)
+      const pairs = op === 'pad' ? (args[1] as number[][]) : []
+      const off = s.map((dim, k) => (op === 'slice' ? ((begin[k] ?? 0) < 0 ? begin[k]! + dim : (begin[k] ?? 0)) : -(pairs.length === 1 ? pairs[0]! : pairs[k]!)[0]!))
       return exact(Array.from({ length: out.size }, (_, i) => {
         const idx = unravel(i, out.shape).map((v, k) => v + off[k]!)
         return idx.every((v, k) => v >= 0 && v < s[k]!) ? x.data[ravel(idx, s)] : 0

@@ -13,9 +13,12 @@
 import fc from 'fast-check'
 import type { FloatDType } from '../src/core/dtype.js'
 import { Tensor, fromTypedArray } from '../src/core/tensor.js'
-import { type Tree, type TreeLike, flatten, structureDifference } from '../src/tree/index.js'
+import { type Tree, type TreeLike, flatten, rebuild, structureDifference } from '../src/tree/index.js'
+import type { Mask } from '../src/optim/mask.js'
 import { type GradientTransformation, applyUpdates, chain, identity, step } from '../src/optim/transform.js'
-import { type MomentumOptions, adam, addWeightDecay, momentum, scale, scaleByAdam, sgd, trace } from '../src/optim/optimizers.js'
+import { type MomentumOptions, adam, adamw, addWeightDecay, momentum, scale, scaleByAdam, sgd, trace } from '../src/optim/optimizers.js'
+import { adagrad, rmsprop, scaleByRms, scaleByRss, scaleByStddev } from '../src/optim/adaptive.js'
+import { clipByGlobalNorm } from '../src/optim/clip.js'
 import { type Schedule, exponentialDecay, inverseTime, momentumRamp } from '../src/optim/schedule.js'
 
 /**
@@ -318,9 +321,14 @@ export const momentumOptionsArb = (): fc.Arbitrary<MomentumOptions> =>
     nesterov: fc.boolean(),
   })
 
+// A mask function as users write them: decay the leaves named `w`, not the biases.
+const weightsOnly = (p: Tree): Mask => rebuild(p, flatten(p).map((l) => /(^|\.)w$/.test(l.path))) as Mask
+
 /**
  * The library's transformations with drawn hyperparameters: identity, scale,
- * sgd, trace, momentum, scaleByAdam, adam, weight decay, and chains of two.
+ * sgd, trace, momentum, scaleByAdam, adam, weight decay, the RMS stages,
+ * rmsprop, scaleByRss, adagrad, adamw with a mask, global-norm clipping, and
+ * chains of two.
  * Why: composition laws should meet every stage.
  *
  * @example
@@ -339,6 +347,12 @@ export const gradientTransformationArb = (): fc.Arbitrary<GradientTransformation
     fc.tuple(decay, decay).map(([b1, b2]) => scaleByAdam({ b1, b2 })),
     rate.map((e) => adam({ learningRate: e })),
     fc.double({ min: 0, max: 1, noNaN: true }).map((l) => addWeightDecay(l)),
+    fc.tuple(decay, fc.boolean()).map(([d, b]) => (b ? scaleByRms({ decay: d }) : scaleByStddev({ decay: d, biasCorrection: true }))),
+    fc.record({ learningRate: rate, centered: fc.boolean(), momentum: fc.option(decay, { nil: undefined }), nesterov: fc.boolean() }).map((o) => rmsprop(o)),
+    fc.constant(scaleByRss()),
+    rate.map((e) => adagrad({ learningRate: e })),
+    fc.tuple(rate, fc.double({ min: 0, max: 1, noNaN: true })).map(([e, l]) => adamw({ learningRate: e, weightDecay: l, mask: weightsOnly })),
+    fc.double({ min: 0.1, max: 4, noNaN: true }).map((m) => clipByGlobalNorm(m)),
   )
   return fc.oneof({ weight: 3, arbitrary: base }, { weight: 1, arbitrary: fc.tuple(base, base).map(([a, b]) => chain(a, b)) })
 }

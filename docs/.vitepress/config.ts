@@ -31,9 +31,12 @@ const guide = [
   { text: 'Custom derivatives and primitives', link: '/custom' },
   { text: 'Randomness', link: '/randomness' },
   { text: 'Dropout', link: '/dropout' },
+  { text: 'Convolutions and pooling', link: '/convolutions' },
+  { text: 'Normalisation layers and maxout', link: '/normalization' },
   { text: 'Max-norm and optimizers', link: '/optimizers' },
   { text: 'Checkpoints and codecs', link: '/checkpoints' },
   { text: 'Laws for your test suite', link: '/laws' },
+  { text: 'Performance: backends and threads', link: '/performance' },
   { text: 'Coming from JAX / TensorFlow.js', link: '/coming-from' },
 ]
 

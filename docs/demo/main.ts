@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import * as E from 'fp-ts/lib/Either.js'
 import { MultiBar, Presets } from 'cli-progress'
-import { io, nn, random, softmax, argmax, equal, cast, mean, type Tensor } from '../../src/index.js'
+import { availableParallelism } from 'node:os'
+import { getBackend, io, nn, random, softmax, argmax, equal, cast, mean, type Tensor } from '../../src/index.js'
 import { saveCheckpoint } from '../../src/node/index.js'
 import { head, loadDigits, splitDigits, type Dataset } from './data.js'
 import { type Options, USAGE, parseOptions } from './options.js'
@@ -29,6 +30,8 @@ interface Trained {
   readonly bytes: Uint8Array
   readonly done: Extract<Message, { type: 'done' }>
 }
+
+const cores = (): number => availableParallelism()
 
 const fmtTime = (seconds: number): string => {
   const s = Math.round(seconds)
@@ -57,9 +60,9 @@ const progress = (specs: readonly RunSpec[]) => {
   return { handles, stop: () => bars?.stop() }
 }
 
-const runInWorker = (spec: RunSpec, trainSize: number, onProgress: (m: Extract<Message, { type: 'progress' }>) => void): Promise<Trained> =>
+const runInWorker = (spec: RunSpec, trainSize: number, threads: number, onProgress: (m: Extract<Message, { type: 'progress' }>) => void): Promise<Trained> =>
   new Promise((resolvePromise, reject) => {
-    const w = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { spec, trainSize } })
+    const w = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { spec, trainSize, threads } })
     w.on('message', (m: Message) => {
       if (m.type === 'progress') onProgress(m)
       else if (m.type === 'error') reject(new Error(`${spec.name}: ${m.message}`))
@@ -110,13 +113,18 @@ export const run = async (o: Options): Promise<{ readonly results: ResultsJson; 
   const split = splitDigits(loadDigits())
   const data = { train: head(split.train, o.trainSize), test: split.test }
   console.log(`grad-ts demo: ${NAMES.join(', ')} — 784-${o.hidden}-${o.hidden}-10 ReLU, ${o.epochs} epochs, ${data.train.y.size} training and ${data.test.y.size} test digits, seed ${o.seed}`)
+  // The three nets train side by side, one worker each, so they share the cores: each splits its kernels over its share.
+  const b = getBackend()
+  const threads = Math.max(1, Math.floor(cores() / specs.length))
+  console.log(`kernels: ${b.name === 'wasm' ? `WebAssembly SIMD, ${threads} thread${threads === 1 ? '' : 's'} per net` : 'the JavaScript backend (no WebAssembly SIMD here)'}; ${cores()} cores, ${specs.length} nets at once`)
   const p = progress(specs)
   let nets: Trained[]
   try {
-    nets = await Promise.all(specs.map((s, i) => runInWorker(s, o.trainSize, p.handles[i]!)))
+    nets = await Promise.all(specs.map((s, i) => runInWorker(s, o.trainSize, threads, p.handles[i]!)))
   } finally {
     p.stop()
   }
+  for (const n of nets) console.log(`${n.spec.name.padEnd(20)} trained in ${fmtTime(n.done.seconds)} on ${n.done.backend}, ${n.done.threads} thread${n.done.threads === 1 ? '' : 's'}`)
   console.log('measuring sparsity and Monte-Carlo averaging …')
   const mc = monteCarlo(nets[2]!, data.test, o.seed)
   const plainErr = nets[0]!.done.testError
@@ -132,6 +140,8 @@ export const run = async (o: Options): Promise<{ readonly results: ResultsJson; 
       trainError: n.done.trainError,
       testError: n.done.testError,
       seconds: n.done.seconds,
+      backend: n.done.backend,
+      threads: n.done.threads,
       curve: n.done.curve,
       checkpoint: `${slug(n.spec.name)}.safetensors`,
       ...(n.done.diverged ? { diverged: n.done.diverged } : {}),

@@ -15,7 +15,7 @@ export interface Options {
   readonly quick: boolean
 }
 
-export const DEFAULTS: Options = { seed: 0, epochs: 40, hidden: 256, trainSize: 8000, out: 'demo-out', quick: false }
+export const DEFAULTS: Options = { seed: 0, epochs: 40, hidden: 1024, trainSize: 8000, out: 'demo-out', quick: false }
 /**
  * `--quick`: a small run (under a minute) with the same code path; used by the
  * test suite. Small, but long enough for dropout to work: dropout needs many

@@ -23,7 +23,7 @@ export const writeReport = (r: Results): string => {
     '',
     '| network | train error | test error | time |',
     '|---|---:|---:|---:|',
-    ...r.runs.map((x) => `| ${x.name}${x.diverged ? ` (diverged at epoch ${x.diverged.epoch})` : ''} | ${pct(x.trainError)} | ${pct(x.testError)} | ${x.seconds.toFixed(0)} s |`),
+    ...r.runs.map((x) => `| ${x.name}${x.diverged ? ` (diverged at epoch ${x.diverged.epoch})` : ''} | ${pct(x.trainError)} | ${pct(x.testError)} | ${x.seconds.toFixed(0)} s (${x.backend}, ${x.threads} thread${x.threads === 1 ? '' : 's'}) |`),
     '',
     `**${r.ordering.statement}**`,
     '',

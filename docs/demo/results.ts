@@ -28,6 +28,9 @@ export const Run = io.struct(
     trainError: Fraction,
     testError: Fraction,
     seconds: io.NonNegativeNumber,
+    /** Where the net trained: the backend and the threads its kernels split over. */
+    backend: t.union([t.literal('js'), t.literal('wasm')]),
+    threads: io.PositiveInt,
     curve: t.readonlyArray(EpochPoint),
     checkpoint: t.string,
   },

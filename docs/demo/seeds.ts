@@ -25,8 +25,14 @@ error still jumped by ±0.3 % from epoch to epoch at the end, because the effect
 step ε/(1 − m) was still about 1. The paper's recipe decays the rate over hundreds of
 thousands of steps; ours are 3,200, so the decay is now tied to the run's length
 (exponentially to ε₀/100 by the last step), and nothing else changed. Wider
-networks would help dropout more (the paper's n/p rule), but 784-512-512-10 takes
-about twice the demo's five-minute budget on two cores.
+networks would help dropout more (the paper's n/p rule), but on the JavaScript
+backend 784-512-512-10 took about twice the demo's five-minute budget on two cores.
+
+On 2026-12-01 the default networks became the paper's 784-1024-1024-10: the
+WebAssembly backend trains the three of them side by side in about the same five
+minutes. The 784-256-256-10 networks before them, with the same settings and
+seeds 0–4, measured: plain 3.72 % (sd 0.29 %), dropout 2.96 % (0.20 %), dropout +
+max-norm 2.97 % (0.19 %).
 `
 
 const args = process.argv.slice(2)

@@ -4,13 +4,15 @@
  * parameters as a safetensors checkpoint (bytes cross threads; tensors do not).
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import { io, random } from '../../src/index.js'
+import { getBackend, io, random, setThreads } from '../../src/index.js'
 import { head, loadDigits, splitDigits } from './data.js'
 import { train, type RunSpec } from './train.js'
 
 export interface Job {
   readonly spec: RunSpec
   readonly trainSize: number
+  /** Threads this net's kernels split over (the nets train side by side, so they share the cores). */
+  readonly threads: number
 }
 
 export type Message =
@@ -22,6 +24,8 @@ export type Message =
       readonly trainError: number
       readonly testError: number
       readonly seconds: number
+      readonly backend: 'js' | 'wasm'
+      readonly threads: number
       readonly diverged?: { readonly epoch: number; readonly step: number }
     }
   | { readonly type: 'error'; readonly message: string }
@@ -30,6 +34,7 @@ const post = (m: Message): void => { parentPort!.postMessage(m); }
 
 try {
   const job = workerData as Job
+  setThreads(job.threads)
   const split = splitDigits(loadDigits())
   const data = { train: head(split.train, job.trainSize), test: split.test }
   let last = 0
@@ -41,7 +46,8 @@ try {
     }
   })
   const checkpoint = io.encodeCheckpoint(r.params, { config: job.spec.config, key: random.key(job.spec.config.seed), metadata: { 'demo/name': job.spec.name } })
-  post({ type: 'done', checkpoint, curve: r.curve, trainError: r.trainError, testError: r.testError, seconds: r.seconds, ...(r.diverged ? { diverged: r.diverged } : {}) })
+  const b = getBackend()
+  post({ type: 'done', checkpoint, curve: r.curve, trainError: r.trainError, testError: r.testError, seconds: r.seconds, backend: b.name, threads: b.threads, ...(r.diverged ? { diverged: r.diverged } : {}) })
 } catch (e) {
   post({ type: 'error', message: e instanceof Error ? e.message : String(e) })
 }

@@ -8,7 +8,7 @@
  * (`data-step`, `data-key`, the mask bits …), so the page can be checked
  * against the same computation in Node.
  */
-import { random, slice, type Tensor } from 'grad-ts'
+import { getBackend, random, slice, type Tensor } from 'grad-ts'
 import { drawGrid, drawPlot, paletteOf } from './draw.js'
 import {
   BATCH, HIDDEN, KS, PIXELS, SIDE, type Digits, type Run, type Settings,
@@ -301,7 +301,11 @@ export const mount = (root: HTMLElement, options: MountOptions): (() => void) =>
     .then((bytes) => {
       if (stopped) return
       data = decodeDigits(bytes, TEST)
-      status.textContent = `${data.train.y.size} training and ${data.test.y.size} test digits from the mnist package (${(bytes.length / 1e6).toFixed(2)} MB), batches of ${BATCH}.`
+      const b = getBackend()
+      root.dataset.backend = b.name
+      root.dataset.threads = String(b.threads)
+      const kernels = b.name === 'wasm' ? `WebAssembly SIMD on ${b.threads} thread${b.threads === 1 ? '' : 's'}` : 'the JavaScript backend (no WebAssembly SIMD here)'
+      status.textContent = `${data.train.y.size} training and ${data.test.y.size} test digits from the mnist package (${(bytes.length / 1e6).toFixed(2)} MB), batches of ${BATCH}; kernels run on ${kernels}.`
       for (const b of [trainButton, resetButton, compareButton]) b.disabled = false
       reset()
     })

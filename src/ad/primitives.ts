@@ -17,7 +17,7 @@ import { TensorError, fmtShape } from '../core/errors.js'
 import { type Shape, broadcastShapes, shapeEq, sizeOf } from '../core/shape.js'
 
 /** Elementwise maps of one tensor. @internal */
-export const unaryPrims = ['neg', 'exp', 'log', 'log1p', 'sqrt', 'abs', 'sign', 'tanh', 'sigmoid', 'relu'] as const
+export const unaryPrims = ['neg', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'abs', 'sign', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'relu', 'erf'] as const
 /** Broadcasting arithmetic of two tensors of one dtype. @internal */
 export const binaryPrims = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const
 /** Broadcasting comparisons: bool results. @internal */
@@ -44,7 +44,10 @@ export interface Axes {
 export type Distribution =
   | { readonly kind: 'bits' }
   | { readonly kind: 'uniform'; readonly dtype: 'float32' | 'float64'; readonly minval: number; readonly maxval: number }
-  | { readonly kind: 'normal'; readonly dtype: 'float32' | 'float64' }
+  /** `√2 · erfinv(u)`, u uniform on [minval, maxval): `[nextafter(−1, 0), 1)` for a normal, `[erf(lower/√2), erf(upper/√2))` for a truncated one. */
+  | { readonly kind: 'normal'; readonly dtype: 'float32' | 'float64'; readonly minval: number; readonly maxval: number }
+  /** Bool: a float32 uniform on [0, 1) below `p` (a float32 value) — `bernoulli` with a number `p`, as one kernel. */
+  | { readonly kind: 'bernoulli'; readonly p: number }
 
 /**
  * A primitive defined outside the catalogue (by a user, through
@@ -67,18 +70,37 @@ export interface UserCtx {
   readonly params: unknown
 }
 
+/**
+ * A convolution in the canonical layout: lhs `[N, ...spatial, C]`, rhs
+ * `[...window, C / groups, O]`, output `[N, ...spatial′, O]` (NHWC, HWIO). One
+ * entry per spatial axis in each array; padding is explicit (and may be
+ * negative: the transposed convolutions of the VJP crop). @internal
+ */
+export interface ConvParams {
+  readonly strides: readonly number[]
+  readonly padding: readonly (readonly [number, number])[]
+  readonly lhsDilation: readonly number[]
+  readonly rhsDilation: readonly number[]
+  readonly featureGroupCount: number
+}
+
 /** The params of each primitive. @internal */
 export interface ParamsOf {
   readonly neg: undefined
   readonly exp: undefined
+  readonly expm1: undefined
   readonly log: undefined
   readonly log1p: undefined
   readonly sqrt: undefined
   readonly abs: undefined
   readonly sign: undefined
+  readonly sin: undefined
+  readonly cos: undefined
+  readonly tan: undefined
   readonly tanh: undefined
   readonly sigmoid: undefined
   readonly relu: undefined
+  readonly erf: undefined
   readonly add: undefined
   readonly sub: undefined
   readonly mul: undefined
@@ -109,6 +131,7 @@ export interface ParamsOf {
   readonly gather: { readonly axis: number }
   readonly scatterAdd: { readonly axis: number; readonly size: number }
   readonly matmul: { readonly ta: boolean; readonly tb: boolean }
+  readonly conv: ConvParams
   readonly argsort: { readonly axis: number }
   readonly randomBits: { readonly shape: Shape; readonly dist: Distribution }
   readonly randomSplit: { readonly n: number }
@@ -123,14 +146,19 @@ export type Prim = keyof ParamsOf
 export interface ArityOf {
   readonly neg: 1
   readonly exp: 1
+  readonly expm1: 1
   readonly log: 1
   readonly log1p: 1
   readonly sqrt: 1
   readonly abs: 1
   readonly sign: 1
+  readonly sin: 1
+  readonly cos: 1
+  readonly tan: 1
   readonly tanh: 1
   readonly sigmoid: 1
   readonly relu: 1
+  readonly erf: 1
   readonly add: 2
   readonly sub: 2
   readonly mul: 2
@@ -161,6 +189,7 @@ export interface ArityOf {
   readonly gather: 2
   readonly scatterAdd: 2
   readonly matmul: 2
+  readonly conv: 2
   readonly argsort: 1
   readonly randomBits: 1
   readonly randomSplit: 1
@@ -209,6 +238,26 @@ export const matmulDims = (a: Shape, b: Shape, { ta, tb }: ParamsOf['matmul']) =
   return { m, k, n, batch: broadcastShapes(a.slice(0, -2), b.slice(0, -2), 'matmul') }
 }
 
+/** `(d − 1)·k + 1` for d > 0: the extent of d points k apart (JAX's `_dilate_shape`). @internal */
+export const dilated = (d: number, k: number): number => (d === 0 ? 0 : (d - 1) * k + 1)
+
+/**
+ * The sizes of one convolution: batch, spatial extents in and out, window,
+ * input channels (all groups), channels per group, output channels. An
+ * output extent is 0 where the dilated window does not fit the padded input. @internal
+ */
+export const convDims = (lhs: Shape, rhs: Shape, p: ConvParams) => {
+  const nsp = lhs.length - 2
+  const spatial = lhs.slice(1, -1)
+  const window = rhs.slice(0, nsp)
+  const out = spatial.map((d, i) => {
+    const padded = p.padding[i]![0] + dilated(d, p.lhsDilation[i]!) + p.padding[i]![1]
+    const w = dilated(window[i]!, p.rhsDilation[i]!)
+    return padded < w ? 0 : Math.floor((padded - w) / p.strides[i]!) + 1
+  })
+  return { n: lhs[0]!, spatial, out, window, c: lhs[lhs.length - 1]!, cg: rhs[nsp]!, o: rhs[nsp + 1]!, groups: p.featureGroupCount }
+}
+
 const keyShape = (prim: string, k: Aval): Shape => {
   if (k.dtype !== 'int32' || k.shape[k.shape.length - 1] !== 2) throw new TensorError(prim, `expected a key (int32 [..., 2]), got ${k.dtype}${fmtShape(k.shape)}`)
   return k.shape.slice(0, -1)
@@ -216,7 +265,7 @@ const keyShape = (prim: string, k: Aval): Shape => {
 
 /** The output aval of each primitive. @internal */
 export const abstractEval: { readonly [P in Prim]: (args: Args<P, Aval>, params: ParamsOf[P]) => Aval } = {
-  neg: same, exp: same, log: same, log1p: same, sqrt: same, abs: same, sign: same, tanh: same, sigmoid: same, relu: same,
+  neg: same, exp: same, expm1: same, log: same, log1p: same, sqrt: same, abs: same, sign: same, sin: same, cos: same, tan: same, tanh: same, sigmoid: same, relu: same, erf: same,
   add: arith('add'), sub: arith('sub'), mul: arith('mul'), div: arith('div'), pow: arith('pow'), maximum: arith('maximum'), minimum: arith('minimum'),
   equal: compare('equal'), notEqual: compare('notEqual'), less: compare('less'), lessEqual: compare('lessEqual'), greater: compare('greater'), greaterEqual: compare('greaterEqual'),
   where: ([c, a, b]) => {
@@ -265,8 +314,17 @@ export const abstractEval: { readonly [P in Prim]: (args: Args<P, Aval>, params:
     const { m, n, batch } = matmulDims(a.shape, b.shape, f)
     return { shape: Object.freeze([...batch, m, n]), dtype: a.dtype }
   },
+  conv: ([a, b], p) => {
+    if (a.dtype !== b.dtype || (a.dtype !== 'float32' && a.dtype !== 'float64')) throw new TensorError('conv', `needs two float tensors of one dtype, got ${a.dtype} and ${b.dtype}`)
+    const nsp = a.shape.length - 2
+    const arrays = [p.strides, p.padding, p.lhsDilation, p.rhsDilation]
+    if (nsp < 0 || b.shape.length !== nsp + 2 || arrays.some((v) => v.length !== nsp)) throw new TensorError('conv', `lhs ${fmtShape(a.shape)} and rhs ${fmtShape(b.shape)} do not agree on ${Math.max(nsp, 0)} spatial axes`)
+    const d = convDims(a.shape, b.shape, p)
+    if (d.groups < 1 || d.c !== d.cg * d.groups || d.o % d.groups !== 0) throw new TensorError('conv', `lhs ${fmtShape(a.shape)} and rhs ${fmtShape(b.shape)} do not fit ${d.groups} feature groups`)
+    return { shape: Object.freeze([d.n, ...d.out, d.o]), dtype: a.dtype }
+  },
   argsort: ([x]) => ({ shape: x.shape, dtype: 'int32' }),
-  randomBits: ([k], { shape, dist }) => ({ shape: Object.freeze([...keyShape('randomBits', k), ...shape]), dtype: dist.kind === 'bits' ? 'int32' : dist.dtype }),
+  randomBits: ([k], { shape, dist }) => ({ shape: Object.freeze([...keyShape('randomBits', k), ...shape]), dtype: dist.kind === 'bits' ? 'int32' : dist.kind === 'bernoulli' ? 'bool' : dist.dtype }),
   randomSplit: ([k], { n }) => ({ shape: Object.freeze([...keyShape('randomSplit', k), n, 2]), dtype: 'int32' }),
   randomFoldIn: ([k]) => ({ shape: Object.freeze([...keyShape('randomFoldIn', k), 2]), dtype: 'int32' }),
   user: (xs, { rules, params }) => rules.abstractEval(xs, params),
@@ -304,6 +362,10 @@ export const showParams = (prim: Prim, params: unknown): string => {
     }
     case 'cast':
       return (p as ParamsOf['cast']).dtype
+    case 'conv': {
+      const c = p as unknown as ConvParams
+      return `strides [${c.strides.join(',')}], padding [${c.padding.map((q) => q.join('|')).join(',')}], lhsDilation [${c.lhsDilation.join(',')}], rhsDilation [${c.rhsDilation.join(',')}], groups ${c.featureGroupCount}`
+    }
     case 'user':
       return '' // the op is shown by the user primitive's own name
     case 'randomBits':

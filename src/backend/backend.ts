@@ -15,7 +15,7 @@
 import type { Aval } from '../core/aval.js'
 import type { DType, TypedArray } from '../core/dtype.js'
 import type { Args, ParamsOf, Prim } from '../ad/primitives.js'
-import { jsBackend } from './js/index.js'
+import { defaultBackend } from './index.js'
 
 /** A backend's handle to the elements of one tensor; opaque outside the backend that made it. @internal */
 export interface Buffer {
@@ -41,14 +41,14 @@ export interface Backend {
   dispatch(kernel: Kernel, inputs: readonly Buffer[]): Buffer
 }
 
-let current: Backend = jsBackend
+let current: Backend | undefined
 
-/** The backend that runs kernels now (the JavaScript reference loops unless another is installed). @internal */
-export const backend = (): Backend => current
+/** The backend that runs kernels now: chosen on first use by `./index.ts`'s rules unless one was installed. @internal */
+export const backend = (): Backend => (current ??= defaultBackend())
 
 /** Installs a backend; returns the previous one. @internal */
 export const installBackend = (b: Backend): Backend => {
-  const previous = current
+  const previous = backend()
   current = b
   return previous
 }

@@ -9,7 +9,7 @@
  */
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts/lib/index.js'
-import { DecayFactor, Keep, NonNegativeNumber, PositiveInt, PositiveNumber, Seed, Uint32 } from './brands.js'
+import { DecayFactor, Keep, NonNegativeInt, NonNegativeNumber, PositiveInt, PositiveNumber, Seed, Uint32 } from './brands.js'
 import { pair, struct, tagged } from './combinators.js'
 import { type DecodeError, decodeWith } from './errors.js'
 
@@ -139,6 +139,89 @@ export const MomentumRampSchedule = struct('a momentum ramp schedule', {
 export type MomentumRampSchedule = t.TypeOf<typeof MomentumRampSchedule>
 
 /**
+ * A linear ramp, as optax's `linear_schedule`: `initValue` until step
+ * `transitionBegin` (default 0), then linearly to `endValue` over
+ * `transitionSteps` steps (0: constant `initValue`).
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.LinearSchedule.is({ type: 'linear', initValue: 0, endValue: 0.1, transitionSteps: 1000 }))
+ * @since 0.2.0
+ */
+export const LinearSchedule = struct(
+  'a linear schedule',
+  { type: t.literal('linear'), initValue: NonNegativeNumber, endValue: NonNegativeNumber, transitionSteps: NonNegativeInt },
+  { transitionBegin: NonNegativeInt },
+)
+/** A linear schedule. @since 0.2.0 */
+export type LinearSchedule = t.TypeOf<typeof LinearSchedule>
+
+/**
+ * Cosine decay, as optax's `cosine_decay_schedule`: from `initValue` to
+ * `alpha`·`initValue` (default α 0) over `decaySteps`, with an optional
+ * `exponent` (default 1).
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.CosineDecaySchedule.is({ type: 'cosineDecay', initValue: 0.1, decaySteps: 1000, alpha: 0.01 }))
+ * @since 0.2.0
+ */
+export const CosineDecaySchedule = struct(
+  'a cosine decay schedule',
+  { type: t.literal('cosineDecay'), initValue: NonNegativeNumber, decaySteps: PositiveNumber },
+  { alpha: NonNegativeNumber, exponent: PositiveNumber },
+)
+/** A cosine decay schedule. @since 0.2.0 */
+export type CosineDecaySchedule = t.TypeOf<typeof CosineDecaySchedule>
+
+/**
+ * Linear warm-up then cosine decay, as optax's `warmup_cosine_decay_schedule`:
+ * `initValue` → `peakValue` over `warmupSteps`, then down to `endValue`
+ * (default 0) by step `decaySteps` (which counts the warm-up; it must be
+ * greater than `warmupSteps`, checked when the schedule is made).
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.WarmupCosineDecaySchedule.is({ type: 'warmupCosineDecay', initValue: 0, peakValue: 0.1, warmupSteps: 100, decaySteps: 1000 }))
+ * @since 0.2.0
+ */
+export const WarmupCosineDecaySchedule = struct(
+  'a warm-up cosine decay schedule',
+  { type: t.literal('warmupCosineDecay'), initValue: NonNegativeNumber, peakValue: NonNegativeNumber, warmupSteps: NonNegativeInt, decaySteps: PositiveNumber },
+  { endValue: NonNegativeNumber, exponent: PositiveNumber },
+)
+/** A warm-up cosine decay schedule. @since 0.2.0 */
+export type WarmupCosineDecaySchedule = t.TypeOf<typeof WarmupCosineDecaySchedule>
+
+const isBoundaries = (u: unknown): u is Readonly<Record<string, NonNegativeNumber>> =>
+  typeof u === 'object' && u !== null && !Array.isArray(u) &&
+  Object.entries(u).every(([k, v]) => k.trim() !== '' && Number.isSafeInteger(Number(k)) && Number(k) >= 0 && NonNegativeNumber.is(v))
+const BoundariesAndScales = new t.Type<Readonly<Record<string, NonNegativeNumber>>, Readonly<Record<string, number>>, unknown>(
+  'a record { boundary: scale } of non-negative integer steps and non-negative finite scales',
+  isBoundaries,
+  (u, c) => (isBoundaries(u) ? t.success(u) : t.failure(u, c)),
+  (a) => a,
+)
+
+/**
+ * A piecewise-constant schedule, as optax's `piecewise_constant_schedule`:
+ * `initValue` times every scale whose boundary step has been reached.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.PiecewiseConstantSchedule.is({ type: 'piecewiseConstant', initValue: 0.1, boundariesAndScales: { 30000: 0.1, 60000: 0.1 } }))
+ * console.assert(!io.PiecewiseConstantSchedule.is({ type: 'piecewiseConstant', initValue: 0.1, boundariesAndScales: { soon: 0.1 } }))
+ * @since 0.2.0
+ */
+export const PiecewiseConstantSchedule = struct('a piecewise-constant schedule', {
+  type: t.literal('piecewiseConstant'),
+  initValue: NonNegativeNumber,
+  boundariesAndScales: BoundariesAndScales,
+})
+/** A piecewise-constant schedule. @since 0.2.0 */
+export type PiecewiseConstantSchedule = t.TypeOf<typeof PiecewiseConstantSchedule>
+
+/**
  * One of the schedules, told apart by `type`.
  *
  * @example
@@ -148,8 +231,17 @@ export type MomentumRampSchedule = t.TypeOf<typeof MomentumRampSchedule>
  */
 export const ScheduleConfig = tagged(
   'type',
-  { constant: ConstantSchedule, exponentialDecay: ExponentialDecaySchedule, inverseTime: InverseTimeSchedule, momentumRamp: MomentumRampSchedule },
-  'a schedule config (constant, exponentialDecay, inverseTime or momentumRamp)',
+  {
+    constant: ConstantSchedule,
+    exponentialDecay: ExponentialDecaySchedule,
+    inverseTime: InverseTimeSchedule,
+    momentumRamp: MomentumRampSchedule,
+    linear: LinearSchedule,
+    cosineDecay: CosineDecaySchedule,
+    warmupCosineDecay: WarmupCosineDecaySchedule,
+    piecewiseConstant: PiecewiseConstantSchedule,
+  },
+  'a schedule config (constant, exponentialDecay, inverseTime, momentumRamp, linear, cosineDecay, warmupCosineDecay or piecewiseConstant)',
 )
 /** One of the schedules. @since 0.1.0 */
 export type ScheduleConfig = t.TypeOf<typeof ScheduleConfig>

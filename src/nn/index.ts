@@ -1,7 +1,7 @@
 /**
  * Neural-network building blocks: the keep/rate vocabulary, dropout (both
- * conventions, Gaussian), Monte-Carlo averaging, dense layers and MLPs, and
- * activation statistics.
+ * conventions, Gaussian), Monte-Carlo averaging, dense layers and MLPs,
+ * layer and batch normalisation, maxout, and activation statistics.
  * Imported as the `nn` namespace of grad-ts.
  *
  * @module
@@ -17,4 +17,8 @@ export {
   type Dense, type MlpParams, type Activation, type MlpDropout, type MlpSpec, type Initializer, type MlpTrace,
   dense, initMlp, mlpTrace, mlp, scaleWeights,
 } from './mlp.js'
+export {
+  type ScaleBias, type LayerNormParams, type BatchNormParams, type BatchStats, type BatchNormState, type LayerNormOptions, type BatchNormOptions, type MaxoutOptions,
+  initLayerNorm, layerNorm, initBatchNorm, batchNorm, maxout,
+} from './norm.js'
 export { type Histogram, type ActivationStats, histogram, activationStats } from './stats.js'

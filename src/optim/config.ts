@@ -7,7 +7,7 @@
 import type { OptimizerConfig, ScheduleConfig, TrainingConfig } from '../io/config.js'
 import { maxNorm, onLeaves } from './projection.js'
 import { adam, addWeightDecay, momentum, sgd } from './optimizers.js'
-import { type Schedule, constant, exponentialDecay, inverseTime, momentumRamp } from './schedule.js'
+import { type Schedule, constant, cosineDecay, exponentialDecay, inverseTime, linear, momentumRamp, piecewiseConstant, warmupCosineDecay } from './schedule.js'
 import { type GradientTransformation, type ProjectedStep, chain, step } from './transform.js'
 
 /**
@@ -20,14 +20,26 @@ import { type GradientTransformation, type ProjectedStep, chain, step } from './
  * console.assert(lr(0) === 1 && lr(10000) === 0.5)
  * @since 0.1.0
  */
-export const scheduleFromConfig = (s: ScheduleConfig): Schedule =>
-  s.type === 'constant'
-    ? constant(s.value)
-    : s.type === 'exponentialDecay'
-      ? exponentialDecay(s.initial, s.transitionSteps, s.decayRate)
-      : s.type === 'inverseTime'
-        ? inverseTime(s.initial, s.timescale)
-        : momentumRamp(s.initial, s.final, s.timescale)
+export const scheduleFromConfig = (s: ScheduleConfig): Schedule => {
+  switch (s.type) {
+    case 'constant':
+      return constant(s.value)
+    case 'exponentialDecay':
+      return exponentialDecay(s.initial, s.transitionSteps, s.decayRate)
+    case 'inverseTime':
+      return inverseTime(s.initial, s.timescale)
+    case 'momentumRamp':
+      return momentumRamp(s.initial, s.final, s.timescale)
+    case 'linear':
+      return linear(s.initValue, s.endValue, s.transitionSteps, s.transitionBegin)
+    case 'cosineDecay':
+      return cosineDecay(s.initValue, s.decaySteps, s.alpha, s.exponent)
+    case 'warmupCosineDecay':
+      return warmupCosineDecay(s.initValue, s.peakValue, s.warmupSteps, s.decaySteps, s.endValue, s.exponent)
+    case 'piecewiseConstant':
+      return piecewiseConstant(s.initValue, s.boundariesAndScales)
+  }
+}
 
 /**
  * The gradient transformation of an optimizer config; schedules, when given,

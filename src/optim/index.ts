@@ -1,7 +1,8 @@
 /**
  * Optimizers and constraints, imported as the `optim` namespace of grad-ts:
  * projections (max-norm), pure gradient transformations in optax's pattern
- * (sgd, momentum, adam, weight decay, composed with `chain`), schedules, and
+ * (sgd, momentum, adam, adamw, rmsprop, adagrad, weight decay, global-norm
+ * clipping, composed with `chain`), schedules, and
  * the projected step update → apply → project.
  *
  * @example
@@ -50,6 +51,7 @@ export {
   type ScaleByAdamOptions,
   type MomentumOptions,
   type AdamOptions,
+  type AdamWOptions,
   scale,
   scaleByLearningRate,
   trace,
@@ -58,6 +60,34 @@ export {
   sgd,
   momentum,
   adam,
+  adamw,
 } from './optimizers.js'
-export { type Schedule, constant, exponentialDecay, inverseTime, momentumRamp } from './schedule.js'
+export {
+  type RmsState,
+  type StddevState,
+  type RssState,
+  type ScaleByRmsOptions,
+  type ScaleByRssOptions,
+  type RmspropOptions,
+  type AdagradOptions,
+  scaleByRms,
+  scaleByStddev,
+  scaleByRss,
+  rmsprop,
+  adagrad,
+} from './adaptive.js'
+export { globalNorm, clipByGlobalNorm } from './clip.js'
+export { type Mask, type MaskOption } from './mask.js'
+export {
+  type Schedule,
+  constant,
+  exponentialDecay,
+  inverseTime,
+  momentumRamp,
+  linear,
+  cosineDecay,
+  warmupCosineDecay,
+  piecewiseConstant,
+  join,
+} from './schedule.js'
 export { scheduleFromConfig, optimizerFromConfig, fromConfig } from './config.js'

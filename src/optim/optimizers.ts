@@ -5,10 +5,10 @@
  * step count lives in the state. Tensors keep their dtype: numbers act as
  * weak scalars, so float32 parameters get float32 updates and state.
  */
-import { type Tensor, zeros } from '../core/tensor.js'
-import { add, div, mul, neg, sqrt } from '../ad/ops/elementwise.js'
+import { add, div, mul, sqrt } from '../ad/ops/elementwise.js'
 import { square } from '../ad/ops/composite.js'
-import { type Tree, map } from '../tree/index.js'
+import { type Tree, fullLikeAs, map, zerosLike as treeZerosLike } from '../tree/index.js'
+import { type MaskOption, checkMask, maskedLeaves } from './mask.js'
 import { type Schedule, valueAt } from './schedule.js'
 import { type EmptyState, type GradientTransformation, type StateKind, chain, tagState, zipLeaves } from './transform.js'
 
@@ -59,19 +59,26 @@ export interface AdamState extends CountState {
 }
 
 const isFiniteNumber = (x: number): boolean => Number.isFinite(x)
-const isRate = (x: number): boolean => Number.isFinite(x) && x >= 0
-const isDecay = (x: number): boolean => Number.isFinite(x) && x >= 0 && x < 1
-const checkNow = (op: string, name: string, v: number | Schedule, ok: (x: number) => boolean, expected: string): void => {
+/** A finite number ≥ 0. @internal */
+export const isRate = (x: number): boolean => Number.isFinite(x) && x >= 0
+/** A number in [0, 1). @internal */
+export const isDecay = (x: number): boolean => Number.isFinite(x) && x >= 0 && x < 1
+/** Checks a hyperparameter when the stage is made (a schedule is checked at each step instead). @internal */
+export const checkNow = (op: string, name: string, v: number | Schedule, ok: (x: number) => boolean, expected: string): void => {
   if (typeof v === 'number') valueAt(op, name, v, 0, ok, expected)
 }
-const zerosLike = (params: Tree): Tree => map((x: Tensor) => zeros(x.shape, x.dtype))(params)
+/** A tree of zeros like the parameters, each leaf of its shape and dtype. @internal */
+export const zerosLike = (params: Tree): Tree => treeZerosLike(params)
+/** A tree like the parameters filled with `value`. @internal */
+export const fullLike = (op: string, params: Tree, value: number): Tree => fullLikeAs(op, params, value)
 
 const scaling = (kind: StateKind, factor: (t: number) => number, negate: boolean): GradientTransformation<CountState> => ({
   init: () => tagState(kind, { count: 0 }),
   update: (grads, state) => {
     const f = factor(state.count)
-    // −(ε·g), not g·(−ε): then w + update is w − ε·g exactly, signed zeros included.
-    return [map((g) => (negate ? neg(mul(g, f)) : mul(g, f)))(grads), tagState(kind, { count: state.count + 1 })]
+    // g·(−ε) is −(ε·g) bit for bit (a product's sign is the xor of its operands', its magnitude rounds
+    // the same), signed zeros included, in one pass over each leaf instead of two.
+    return [map((g) => mul(g, negate ? -f : f))(grads), tagState(kind, { count: state.count + 1 })]
   },
 })
 
@@ -92,7 +99,8 @@ export const scale = (factor: number | Schedule): GradientTransformation<CountSt
   return scaling('optim.scale', (t) => valueAt(op, 'the factor', factor, t, isFiniteNumber, 'a finite number'), false)
 }
 
-const byLearningRate = (op: string, learningRate: number | Schedule): GradientTransformation<CountState> => {
+/** `scaleByLearningRate` with errors under the name of the optimizer the user called. @internal */
+export const byLearningRate = (op: string, learningRate: number | Schedule): GradientTransformation<CountState> => {
   checkNow(op, 'learningRate', learningRate, isRate, 'a finite number ≥ 0')
   return scaling('optim.scaleByLearningRate', (t) => valueAt(op, 'learningRate', learningRate, t, isRate, 'a finite number ≥ 0'), true)
 }
@@ -130,7 +138,8 @@ export interface TraceOptions {
   readonly nesterov?: boolean
 }
 
-const traceAs = (op: string, name: string, { decay, nesterov = false }: TraceOptions): GradientTransformation<TraceState> => {
+/** `trace` with errors under the name of the optimizer the user called. @internal */
+export const traceAs = (op: string, name: string, { decay, nesterov = false }: TraceOptions): GradientTransformation<TraceState> => {
   checkNow(op, name, decay, isDecay, 'in [0, 1)')
   return {
     init: (params) => tagState('optim.trace', { count: 0, velocity: zerosLike(params) }),
@@ -218,9 +227,14 @@ const scaleByAdamAs = (op: string, { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot =
 export const scaleByAdam = (options: ScaleByAdamOptions = {}): GradientTransformation<AdamState> => scaleByAdamAs('optim.scaleByAdam', options)
 
 /**
- * Adds λ·w to the gradients: the gradient of the L2 penalty (λ/2)‖w‖².
- * Put it before the learning-rate stage (`chain(addWeightDecay(λ), sgd(ε))`).
- * Why: the paper's L2 baseline, as a transformation instead of a loss term.
+ * Adds λ·w to the gradients: the gradient of the L2 penalty (λ/2)‖w‖²
+ * (optax's `add_decayed_weights`). With a `mask` (a tree of booleans of
+ * the parameters' structure or a prefix of it, or a function of the
+ * parameters returning one, as optax's), only the leaves marked `true` are
+ * decayed; the others pass through. Put it before the learning-rate stage
+ * (`chain(addWeightDecay(λ), sgd(ε))`). Deviation: λ is a number; optax
+ * also takes a schedule. Why: the paper's L2 baseline, as a transformation
+ * instead of a loss term.
  *
  * @example
  * import { optim, tensor } from 'grad-ts'
@@ -230,12 +244,19 @@ export const scaleByAdam = (options: ScaleByAdamOptions = {}): GradientTransform
  * console.assert(u.w.toTypedArray().join() === '2,-1')
  * @since 0.1.0
  */
-export const addWeightDecay = (weightDecay: number): GradientTransformation<EmptyState> => {
-  const op = 'optim.addWeightDecay'
+export const addWeightDecay = <M = Tree>(weightDecay: number, mask?: MaskOption<M>  ): GradientTransformation<EmptyState> =>
+  weightDecayAs('optim.addWeightDecay', weightDecay, mask)
+
+const weightDecayAs = <M>(op: string, weightDecay: number, mask: MaskOption<M> | undefined): GradientTransformation<EmptyState> => {
   checkNow(op, 'weightDecay', weightDecay, isFiniteNumber, 'a finite number')
+  checkMask(op, mask)
   return {
     init: () => tagState('optim.addWeightDecay', {}),
-    update: (grads, state, params) => [zipLeaves(op, ['gradients', 'params'], [grads, params], ([g, w]) => add(g!, mul(w!, weightDecay))) as typeof grads, state],
+    update: (grads, state, params) => {
+      const decayed = mask === undefined ? undefined : maskedLeaves(op, mask, params)
+      const updates = zipLeaves(op, ['gradients', 'params'], [grads, params], ([g, w], _, i) => (decayed === undefined || decayed[i]! ? add(g!, mul(w!, weightDecay)) : g!))
+      return [updates as typeof grads, state]
+    },
   }
 }
 
@@ -319,3 +340,42 @@ export interface AdamOptions extends ScaleByAdamOptions {
  */
 export const adam = ({ learningRate, ...moments }: AdamOptions): GradientTransformation<readonly [AdamState, CountState]> =>
   chain(scaleByAdamAs('optim.adam', moments), byLearningRate('optim.adam', learningRate))
+
+/**
+ * The options of {@link adamw}: Adam's, the decoupled weight decay and
+ * its mask; defaults are optax's. Why: AdamW's usual knobs in one record.
+ *
+ * @example
+ * import { optim } from 'grad-ts'
+ * const o: optim.AdamWOptions = { learningRate: 1e-3, weightDecay: 0.01, mask: { w: true, b: false } }
+ * console.assert(optim.adamw(o).init({}).length === 3)
+ * @since 0.2.0
+ */
+export interface AdamWOptions<M = Tree> extends AdamOptions {
+  /** λ, the rate of the decoupled weight decay, a finite number (default 1e-4, optax's). */
+  readonly weightDecay?: number
+  /** Which parameters decay (a {@link Mask} or a function of the parameters returning one); default all. */
+  readonly mask?: MaskOption<M> | undefined
+}
+
+/**
+ * AdamW (Loshchilov & Hutter 2019), as optax's `adamw`:
+ * `chain(scaleByAdam, addWeightDecay(λ, mask), scaleByLearningRate)`, so
+ * w ← w − εₜ(m̂/(√(v̂ + eps_root) + eps) + λ·w): the decay is added after
+ * Adam's scaling (decoupled from the moments) and scaled by the learning
+ * rate. Deviation: λ is a number (optax also takes a schedule) and the mask
+ * function is called with the parameters (optax calls it with the updates
+ * in `update`; both have the same structure and shapes). Why: the usual
+ * way to regularise an adaptive optimizer.
+ *
+ * @example
+ * import { optim, tensor } from 'grad-ts'
+ * const train = optim.step(optim.adamw({ learningRate: 0.1, weightDecay: 0.5, eps: 0, mask: { w: true, b: false } }))
+ * const p = { w: tensor([2], 'float64'), b: tensor([2], 'float64') }
+ * const [next] = train(p, train.init(p), { w: tensor([-3], 'float64'), b: tensor([-3], 'float64') })
+ * // Adam's first step is sign(g) = −1; w also decays by 0.5·2.
+ * console.assert(Math.abs(next.w.item() - 2) < 1e-12 && Math.abs(next.b.item() - 2.1) < 1e-12)
+ * @since 0.2.0
+ */
+export const adamw = <M = Tree>({ learningRate, weightDecay = 1e-4, mask, ...moments }: AdamWOptions<M>): GradientTransformation<readonly [AdamState, EmptyState, CountState]> =>
+  chain(scaleByAdamAs('optim.adamw', moments), weightDecayAs('optim.adamw', weightDecay, mask), byLearningRate('optim.adamw', learningRate))

@@ -144,8 +144,9 @@ export const maxNorm = (options: MaxNormOptions): Projection<Tensor> => {
     const axes = normAxes(op, list, w.rank)
     const n = norm(w, { axis: axes, keepdims: true })
     const inside = lessEqual(n, c)
-    // Outside units get w·(c/‖w‖); inside ones keep w itself, so their bits never change.
-    // The divisor is 1 where the unit is inside, so no 0/0 reaches the unused branch or its gradient.
-    return where(inside, w, mul(w, div(c, where(inside, 1, n))))
+    // Outside units get w·(c/‖w‖); inside ones get w·1, which is w itself bit for bit, so they never change.
+    // The scale is one per unit (small), so the whole matrix is touched once; the divisor is 1 where the
+    // unit is inside, so no 0/0 reaches the unused branch or its gradient.
+    return mul(w, where(inside, 1, div(c, where(inside, 1, n))))
   }
 }

@@ -79,7 +79,17 @@ export type ChainState<Ts extends readonly GradientTransformation<unknown>[]> = 
  * and `chain` make tuples of their stages' states).
  * @internal
  */
-export type StateKind = 'optim.identity' | 'optim.scale' | 'optim.scaleByLearningRate' | 'optim.trace' | 'optim.scaleByAdam' | 'optim.addWeightDecay'
+export type StateKind =
+  | 'optim.identity'
+  | 'optim.scale'
+  | 'optim.scaleByLearningRate'
+  | 'optim.trace'
+  | 'optim.scaleByAdam'
+  | 'optim.addWeightDecay'
+  | 'optim.scaleByRms'
+  | 'optim.scaleByStddev'
+  | 'optim.scaleByRss'
+  | 'optim.clipByGlobalNorm'
 
 // A registered symbol, so that two copies of grad-ts in one program read each other's tags.
 const KIND = Symbol.for('grad-ts/optim.stateKind')
@@ -159,9 +169,9 @@ export const chain = <const Ts extends readonly GradientTransformation<unknown>[
  * shape and dtype; mismatches name the op, the path and both sides.
  * @internal
  */
-export const zipLeaves = (op: string, names: readonly string[], trees: readonly Tree[], f: (xs: readonly Tensor[], path: string) => Tensor): Tree => {
+export const zipLeaves = (op: string, names: readonly string[], trees: readonly Tree[], f: (xs: readonly Tensor[], path: string, index: number) => Tensor): Tree => {
   const flat = alignedLeaves(op, names, trees)
-  return rebuild(trees[0]!, flat[0]!.map((l, i) => f(flat.map((ls) => ls[i]!.value), l.path))) as Tree
+  return rebuild(trees[0]!, flat[0]!.map((l, i) => f(flat.map((ls) => ls[i]!.value), l.path, i))) as Tree
 }
 
 /**

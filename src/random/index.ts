@@ -14,7 +14,11 @@
  */
 export { threefry2x32 } from '../backend/js/threefry.js'
 export { type Key, type KeyArray, isKey, key, keyData, wrapKeyData, keyEq, split, foldIn, clone, checkKeyReuse } from './key.js'
-export { type UniformOptions, bits, uniform, normal, bernoulli, permutation } from './sample.js'
+export { type UniformOptions, bits, uniform, normal, bernoulli } from './sample.js'
+export { randint } from './integers.js'
+export { truncatedNormal } from './truncated.js'
+export { type CategoricalOptions, type ChoiceOptions, gumbel, categorical, choice } from './categorical.js'
+export { type PermutationOptions, permutation } from './shuffle.js'
 export {
   type Random,
   type Results,

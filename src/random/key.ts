@@ -118,7 +118,8 @@ export const consume = (op: string, k: Key): Key => {
  *
  * - **consume their key**: `split` (`random_split`: sinks its input, its
  *   outputs are fresh) and every sampler — `bits`, `uniform`, `normal`,
- *   `bernoulli`, `permutation` (`random_bits` sinks its key) — and so every
+ *   `bernoulli`, `permutation`, `randint`, `truncatedNormal`, `gumbel`,
+ *   `categorical`, `choice` (`random_bits` sinks its key) — and so every
  *   draw of the `Random` effect (`keyR`, `uniformR`, …), which splits the
  *   running key;
  * - **do not consume, fresh result**: `foldIn` (`random_fold_in` sources a

@@ -15,23 +15,22 @@
  *
  * A draw is the `randomBits` primitive (the kernels are the backend's), so
  * every transformation sees it: under `vmap` with a batch of keys, each key
- * draws its own slice. Samplers consume their key (except `permutation`,
- * which splits it internally, they never split it): use a fresh key per call.
+ * draws its own slice. Samplers consume their key and never split it: use a
+ * fresh key per call.
  */
 import type { FloatDType } from '../core/dtype.js'
 import { TensorError, fmtShape } from '../core/errors.js'
 import { type Shape, broadcastShapes, checkShape, shapeEq } from '../core/shape.js'
-import { type Tensor, arange, elementsIfConcrete } from '../core/tensor.js'
-import { add, cast, less, where } from '../ad/ops/elementwise.js'
-import { argsort } from '../ad/ops/sort.js'
-import { gather } from '../ad/ops/shape.js'
+import { type Tensor, elementsIfConcrete } from '../core/tensor.js'
+import { less } from '../ad/ops/elementwise.js'
 import type { Distribution } from '../ad/primitives.js'
 import { bind } from '../ad/trace.js'
-import { type Key, consume, splitPair } from './key.js'
+import { type Key, consume } from './key.js'
 
 const shapeOf = (op: string, shape: readonly number[]): Shape => checkShape(op, shape)
 
-const checkDType = (op: string, dtype: unknown): FloatDType => {
+/** A float dtype argument, checked under the name of the sampler. @internal */
+export const checkDType = (op: string, dtype: unknown): FloatDType => {
   if (dtype !== 'float32' && dtype !== 'float64') throw new TensorError(op, `dtype must be 'float32' or 'float64', got ${String(dtype)}`)
   return dtype
 }
@@ -41,6 +40,9 @@ const draw = (k: Key, shape: Shape, dist: Distribution): Tensor => bind('randomB
 
 /** Uniform samples of a checked key, without consuming it (the caller has). @internal */
 export const uniformOf = (k: Key, shape: Shape, dtype: FloatDType, minval: number, maxval: number): Tensor => draw(k, shape, { kind: 'uniform', dtype, minval, maxval })
+
+/** `√2 · erfinv(u)` of uniforms on `[minval, maxval)` of a checked key, without consuming it (the caller has). @internal */
+export const normalOf = (k: Key, shape: Shape, dtype: FloatDType, minval: number, maxval: number): Tensor => draw(k, shape, { kind: 'normal', dtype, minval, maxval })
 
 /**
  * Uniform random bits, as `jax.random.bits(key, shape)` with the default
@@ -119,7 +121,7 @@ export const normal = (k: Key, shape: readonly number[], dtype: FloatDType = 'fl
   const s = shapeOf('normal', shape)
   checkDType('normal', dtype)
   consume('normal', k)
-  return draw(k, s, { kind: 'normal', dtype })
+  return normalOf(k, s, dtype, dtype === 'float32' ? Math.fround(-1 + 2 ** -24) : -1 + 2 ** -53, 1)
 }
 
 /**
@@ -142,8 +144,9 @@ export const bernoulli = (k: Key, p: number | Tensor, shape?: readonly number[])
     if (!(p >= 0 && p <= 1)) throw new TensorError('bernoulli', `p must be a probability in [0, 1], got ${p}`)
     const s = shapeOf('bernoulli', shape ?? [])
     consume('bernoulli', k)
-    // p is a weak scalar: it meets the float32 uniform and is rounded to float32, as in JAX.
-    return less(uniformOf(k, s, 'float32', 0, 1), p)
+    // p is a weak scalar: it meets the float32 uniform and is rounded to float32, as in JAX; the draw and
+    // the comparison are one kernel (the same bits as less(uniform(k, s), p), which a law checks).
+    return draw(k, s, { kind: 'bernoulli', p: Math.fround(p) })
   }
   if (typeof p !== 'object' || !('dtype' in p) || (p.dtype !== 'float32' && p.dtype !== 'float64')) {
     throw new TensorError('bernoulli', `p must be a number or a float32/float64 tensor, got ${typeof p === 'object' ? `a ${p.dtype} tensor` : typeof p}`)
@@ -157,32 +160,4 @@ export const bernoulli = (k: Key, p: number | Tensor, shape?: readonly number[])
   if (at >= 0) throw new TensorError('bernoulli', `p must hold probabilities in [0, 1], found ${pd![at]!} at flat index ${at}`)
   consume('bernoulli', k)
   return less(uniformOf(k, s, p.dtype, 0, 1), p)
-}
-
-/**
- * A random permutation of `0 … n − 1` as int32, by JAX's algorithm for
- * `jax.random.permutation(key, n)` (`jax/_src/random.py`, `_shuffle`):
- * ⌈3·ln n / ln(2³² − 1)⌉ rounds (two for 10,000 items), each splitting the key (`key, sub = split(key)`), drawing 32-bit
- * sort keys from `sub` and stably sorting by them.
- *
- * @example
- * import { random } from 'grad-ts'
- * const p = Array.from(random.permutation(random.key(0), 10).toTypedArray())
- * console.assert([...p].sort((a, b) => a - b).join() === '0,1,2,3,4,5,6,7,8,9')
- * @since 0.1.0
- */
-export const permutation = (k: Key, n: number): Tensor => {
-  if (!Number.isSafeInteger(n) || n < 0 || n > 2 ** 31 - 1) throw new TensorError('permutation', `n must be an integer in [0, 2³¹), got ${n}`)
-  consume('permutation', k)
-  const rounds = Math.ceil((3 * Math.log(Math.max(1, n))) / Math.log(0xffffffff))
-  let x = arange(0, n, 1, 'int32')
-  let key = k
-  for (let r = 0; r < rounds; r++) {
-    const [next, sub] = splitPair(key)
-    key = next
-    // The sort keys are uint32 words (int32 bits): made exact and unsigned in float64 before the stable sort.
-    const bits = cast(draw(sub, [n], { kind: 'bits' }), 'float64')
-    x = gather(x, argsort(where(less(bits, 0), add(bits, 2 ** 32), bits)))
-  }
-  return x
 }

@@ -18,7 +18,7 @@ import type { Aval } from '../core/aval.js'
 import { isDType } from '../core/dtype.js'
 import { TensorError, fmtShape } from '../core/errors.js'
 import { shapeEq } from '../core/shape.js'
-import { Tensor } from '../core/tensor.js'
+import { Tensor, full } from '../core/tensor.js'
 
 /** A tensor, or an array or record of trees. Functions that take trees are generic over {@link TreeLike}, so interfaces work as parameter types too. @since 0.1.0 */
 export type Tree = Tensor | readonly Tree[] | { readonly [key: string]: Tree }
@@ -157,18 +157,47 @@ export const rebuild = (like: AnyTree, values: readonly unknown[], isLeaf: (t: u
 }
 
 /**
- * Applies `f` to every leaf (with its path), keeping the structure.
+ * Applies `f(leaf, path)` to every leaf, keeping the structure: JAX's
+ * `jax.tree_util.tree_map`, and with the path `tree_map_with_path` (the leaf
+ * first here, and the path as this module writes it, `"layers.0.w"`, `""`
+ * for a lone tensor, instead of JAX's tuple of keys).
  *
  * @example
  * import { tree, ones, mul } from 'grad-ts'
  * const halved = tree.map((x) => mul(x, 0.5))({ w: ones([2]) })
  * console.assert(halved.w.toTypedArray()[0] === 0.5)
+ * const p = { layers: [{ w: ones([2]), b: ones([2]) }] }
+ * const q = tree.map((x, path) => (path.endsWith('.w') ? mul(x, 2) : x))(p)
+ * console.assert(q.layers[0]!.w.toTypedArray().join() === '2,2' && q.layers[0]!.b.toTypedArray().join() === '1,1')
  * @since 0.1.0
  */
 export const map =
   (f: (leaf: Tensor, path: string) => Tensor) =>
   <T extends TreeLike<T>>(t: T): T =>
-    rebuild(t, flatten(t).map((l) => f(l.value, l.path))) as T
+    rebuild(t, flattenAs('tree.map', t).map((l) => f(l.value, l.path))) as T
+
+/**
+ * A tree of the structure of `t` whose leaves are zeros of each leaf's
+ * shape and dtype: optax's `tree.zeros_like` (`jax.tree.map(jnp.zeros_like, t)`).
+ * The result has the type of `t`. Why: the initial state of optimizer
+ * moments, accumulators of gradients.
+ *
+ * @example
+ * import { tree, ones } from 'grad-ts'
+ * const z = tree.zerosLike({ w: ones([2, 3], 'float64'), b: ones([3]) })
+ * console.assert(z.w.dtype === 'float64' && z.w.shape.join() === '2,3' && z.b.toTypedArray().join() === '0,0,0')
+ * @since 0.2.0
+ */
+export const zerosLike = <T extends TreeLike<T>>(t: T): T => fullLikeAs('tree.zerosLike', t, 0)
+
+/**
+ * A tree of the structure of `t` filled with `value`, each leaf with its
+ * own shape and dtype (optax's `tree.full_like`). @internal
+ */
+export const fullLikeAs = <T extends TreeLike<T>>(op: string, t: T, value: number): T =>
+  rebuild(t, flattenAs(op, t).map((l) => fullOf(l.value, value))) as T
+
+const fullOf = (x: Tensor, value: number): Tensor => full(x.shape, value, x.dtype)
 
 /**
  * Where two trees first differ in structure: the path of the node (as

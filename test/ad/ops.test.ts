@@ -106,7 +106,7 @@ describe('movement', () => {
     expect(slice(x, [0, 1]).toArray()).toEqual([[1, 2], [4, 5]])
     expect(slice(x, [1], [2]).toArray()).toEqual([[3, 4, 5]])
     expect(() => slice(x, [0, 2], [2, 5])).toThrow('slice: bounds 2:5 are out of range for axis 1 of [2,3]')
-    expect(pad(tensor([[1]]), [1, 0], [0, 2]).toArray()).toEqual([[0, 0, 0], [1, 0, 0]])
+    expect(pad(tensor([[1]]), [[1, 0], [0, 2]]).toArray()).toEqual([[0, 0, 0], [1, 0, 0]])
     expect(concat([x, x], { axis: 1 }).toArray()).toEqual([[0, 1, 2, 0, 1, 2], [3, 4, 5, 3, 4, 5]])
     expect(() => concat([x, zeros([2, 2])], { axis: 0 })).toThrow(/concat: float32\[2,3\] \+\+ float32\[2,2\]/)
   })

@@ -10,9 +10,16 @@
  * - work is lazy and asynchronous: `blockUntilReady` (which does not consume) is
  *   what the clock waits for; `data()` consumes the array it reads.
  * Every array made here is consumed or disposed exactly once, so memory stays flat.
+ *
+ * Randomness is JAX's threefry (partitionable): `random.split(k)` is
+ * [fold_in(k, 0), fold_in(k, 1)] and `bits` hashes the counters (0, i), as in
+ * grad-ts, so the same key words give the same masks; the bench checks it.
  */
-import { type Array as JaxArray, blockUntilReady, defaultDevice, init, jit, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax'
-import { type MatmulCase, type MlpInit, type MlpRun, type Peer, type Timed, storedShapes } from './peer.js'
+import { type Array as JaxArray, blockUntilReady, defaultDevice, init, jit, nn, numpy as np, random, tree, valueAndGrad } from '@jax-js/jax'
+import {
+  type ElementwiseCase, type KeyWords, type MaskCase, type MaskRun, type MatmulCase, type MlpDropoutInit, type MlpInit, type MlpRun, type Peer,
+  type Timed, storedShapes,
+} from './peer.js'
 
 let ready: Promise<void> | undefined
 const start = (): Promise<void> =>
@@ -21,22 +28,35 @@ const start = (): Promise<void> =>
     defaultDevice('wasm')
   }))
 
-const fromData = (data: Float32Array, shape: readonly number[]): JaxArray => np.array(data).reshape([...shape])
+/**
+ * An array from typed data. jax-js 0.1.25 cannot take a Float64Array under Node 20
+ * (it tests `instanceof Float16Array`, a global Node 20 lacks), so float64 data is
+ * passed as float32 and cast on the device: the values are rounded to float32,
+ * which changes no timing.
+ */
+const fromData = (data: Float32Array | Float64Array, shape: readonly number[]): JaxArray =>
+  data instanceof Float64Array ? np.array(Float32Array.from(data)).reshape([...shape]).astype(np.float64) : np.array(data).reshape([...shape])
 
-const matmul = async (jitted: boolean, c: MatmulCase, a: Float32Array, fresh: () => Float32Array): Promise<Timed> => {
+const F64_NOTE = 'operands made as float32 and cast to float64 on the device: jax-js 0.1.25 cannot take a Float64Array under Node 20 (it tests instanceof Float16Array)'
+
+const matmul = async (jitted: boolean, c: MatmulCase, a: Float32Array | Float64Array, fresh: () => Float32Array | Float64Array): Promise<Timed> => {
   await start()
   const shapes = storedShapes(c)
+  const dtype = c.dtype ?? 'float32'
   const product = (x: JaxArray, y: JaxArray): JaxArray =>
     np.matmul(c.transA ? np.transpose(x) : x, c.transB ? np.transpose(y) : y)
   const compiled = jitted ? jit(product) : null
   const f = compiled ?? product
   const A = await blockUntilReady(fromData(a, shapes.a))
+  if ((A.dtype as string) !== dtype) throw new Error(`jax-js: A is ${A.dtype}, wanted ${dtype}`)
   const run = async (): Promise<number> => {
     const B = await blockUntilReady(fromData(fresh(), shapes.b))
     const t0 = performance.now()
     const C = await blockUntilReady(f(A.ref, B)) // consumes the new reference to A, and B
     const t = performance.now() - t0
+    const wrong = (C.dtype as string) !== dtype ? C.dtype : undefined
     C.dispose()
+    if (wrong !== undefined) throw new Error(`jax-js: the product is ${wrong}, wanted ${dtype}`)
     return t
   }
   return {
@@ -45,23 +65,77 @@ const matmul = async (jitted: boolean, c: MatmulCase, a: Float32Array, fresh: ()
       A.dispose()
       compiled?.dispose()
     },
+    ...(dtype === 'float64' ? { detail: () => ({ note: F64_NOTE }) } : {}),
   }
+}
+
+const elementwise = async (jitted: boolean, c: ElementwiseCase): Promise<Timed> => {
+  await start()
+  const fma = (x: JaxArray, y: JaxArray, z: JaxArray): JaxArray => x.mul(y).add(z)
+  const compiled = jitted ? jit(fma) : null
+  const f = compiled ?? fma
+  const run = async (): Promise<number> => {
+    const [x, y, z] = await blockUntilReady(c.fresh().map((d) => np.array(d)))
+    const t0 = performance.now()
+    const r = await blockUntilReady(f(x!, y!, z!))
+    const t = performance.now() - t0
+    r.dispose()
+    return t
+  }
+  return { run, dispose: () => compiled?.dispose() }
+}
+
+/** A key array of two uint32 words. */
+const keyOf = (w: KeyWords): JaxArray => np.array(new Uint32Array(w), { dtype: np.uint32 })
+
+const bernoulli = async (jitted: boolean, c: MaskCase): Promise<MaskRun> => {
+  await start()
+  const draw = (k: JaxArray): JaxArray => random.bernoulli(k, c.p, [...c.shape])
+  const compiled = jitted ? jit(draw) : null
+  const f = compiled ?? draw
+  let i = 0
+  const run = async (): Promise<number> => {
+    const k = await blockUntilReady(keyOf(c.key(i++))) // a fresh key per run, before the clock
+    const t0 = performance.now()
+    const m = await blockUntilReady(f(k))
+    const t = performance.now() - t0
+    m.dispose()
+    return t
+  }
+  const mask = async (w: KeyWords): Promise<Uint8Array> => {
+    const data: unknown = await f(keyOf(w)).data()
+    return Uint8Array.from(data as ArrayLike<number>)
+  }
+  return { run, mask, dispose: () => compiled?.dispose() }
 }
 
 type Params = Record<string, JaxArray>
 
-const mlp = async (jitted: boolean, init: MlpInit): Promise<MlpRun> => {
-  await start()
-  const { sizes, batch, learningRate: lr, momentum: mu } = init
-  const layers = sizes.length - 1
-  let params: Params = {}
-  let velocity: Params = {}
-  for (let l = 0; l < layers; l++) {
+const paramsOf = (init: MlpInit): { params: Params; velocity: Params } => {
+  const { sizes } = init
+  const params: Params = {}
+  const velocity: Params = {}
+  for (let l = 0; l < sizes.length - 1; l++) {
     params[`w${l}`] = fromData(init.weights[l]!, [sizes[l]!, sizes[l + 1]!])
     params[`b${l}`] = np.array(init.biases[l]!)
     velocity[`w${l}`] = np.zeros([sizes[l]!, sizes[l + 1]!])
     velocity[`b${l}`] = np.zeros([sizes[l + 1]!])
   }
+  return { params, velocity }
+}
+
+/** Reads a scalar loss through a new reference (`data()` consumes). Its declared type names Float16Array, which TypeScript's ES2022 library lacks. */
+const readLoss = async (last: JaxArray | null): Promise<number> => {
+  if (last === null) return NaN
+  const data: unknown = await last.ref.data()
+  return (data as ArrayLike<number>)[0] ?? NaN
+}
+
+const mlp = async (jitted: boolean, init: MlpInit): Promise<MlpRun> => {
+  await start()
+  const { sizes, batch, learningRate: lr, momentum: mu } = init
+  const layers = sizes.length - 1
+  let { params, velocity } = paramsOf(init)
   const x = fromData(init.x, [batch, sizes[0]!])
   const y = nn.oneHot(np.array(init.labels, { dtype: np.int32 }), sizes[layers]!)
   // Mean softmax cross-entropy; each parameter and input is used exactly once.
@@ -97,13 +171,79 @@ const mlp = async (jitted: boolean, init: MlpInit): Promise<MlpRun> => {
   }
   return {
     run,
-    loss: async () => {
-      if (last === null) return NaN
-      // `data()` consumes the array, so read through a new reference. (Its declared
-      // type names Float16Array, which TypeScript's ES2022 library lacks.)
-      const data: unknown = await last.ref.data()
-      return (data as ArrayLike<number>)[0] ?? NaN
+    loss: () => readLoss(last),
+    dispose: () => {
+      last?.dispose()
+      tree.dispose([params, velocity, x, y])
+      compiled?.dispose()
     },
+  }
+}
+
+/**
+ * The MLP step with dropout and max-norm. The masks follow grad-ts's `nn.mlp`
+ * in Train mode: each draw splits the running key into [next, sub] and draws
+ * Bernoulli(keep) from sub; inverted dropout is `where(mask, h / keep, 0)`.
+ * Max-norm scales each column of each weight matrix by c/‖w‖ where ‖w‖ > c and
+ * keeps it where ‖w‖ ≤ c.
+ */
+const mlpDropout = async (jitted: boolean, init: MlpDropoutInit): Promise<MlpRun> => {
+  await start()
+  const { sizes, batch, learningRate: lr, momentum: mu, keepInput, keepHidden, maxNorm: c } = init
+  const layers = sizes.length - 1
+  let { params, velocity } = paramsOf(init)
+  const x = fromData(init.x, [batch, sizes[0]!])
+  const y = nn.oneHot(np.array(init.labels, { dtype: np.int32 }), sizes[layers]!)
+  const loss = (p: Params, xs: JaxArray, ys: JaxArray, key: JaxArray): JaxArray => {
+    let k = key
+    const drop = (h: JaxArray, keep: number): JaxArray => {
+      const [next, sub] = np.unstack(random.split(k, 2))
+      k = next!
+      const shape = h.shape
+      return np.where(random.bernoulli(sub!, keep, shape), h.div(keep), 0)
+    }
+    let h = drop(xs, keepInput)
+    for (let l = 0; l < layers; l++) {
+      const z = np.matmul(h, p[`w${l}`]!).add(p[`b${l}`]!)
+      h = l < layers - 1 ? drop(nn.relu(z), keepHidden) : z
+    }
+    k.dispose()
+    return nn.logSoftmax(h).mul(ys).sum().mul(-1 / batch)
+  }
+  // ‖w[:, j]‖ ≤ c: keep; else scale by c/‖w[:, j]‖ (w·1 is w to the bit).
+  const project = (w: JaxArray): JaxArray => {
+    const n = np.sqrt(w.ref.mul(w.ref).sum(0, { keepdims: true }))
+    const inside = n.ref.lessEqual(c)
+    return w.mul(np.where(inside, 1, np.divide(c, n)))
+  }
+  const step = (p: Params, v: Params, xs: JaxArray, ys: JaxArray, key: JaxArray): [Params, Params, JaxArray] => {
+    const [value, grads] = valueAndGrad(loss)(tree.ref(p), xs, ys, key)
+    const v2 = tree.map((vi: JaxArray, g: JaxArray) => vi.mul(mu).add(g), v, grads)
+    const p2 = tree.map((pi: JaxArray, vi: JaxArray) => pi.sub(vi.mul(lr)), p, tree.ref(v2))
+    const p3: Params = {}
+    for (const [name, leaf] of Object.entries(p2)) p3[name] = name.startsWith('w') ? project(leaf) : leaf
+    return [p3, v2, value]
+  }
+  const compiled = jitted ? jit(step) : null
+  const f = compiled ?? step
+  await blockUntilReady([params, velocity, x, y])
+  let last: JaxArray | null = null
+  let s = 0
+  const run = async (): Promise<number> => {
+    const key = await blockUntilReady(keyOf(init.stepKey(s++))) // before the clock
+    const t0 = performance.now()
+    const [p2, v2, value] = f(params, velocity, x.ref, y.ref, key)
+    await blockUntilReady([p2, v2, value])
+    const t = performance.now() - t0
+    params = p2
+    velocity = v2
+    last?.dispose()
+    last = value
+    return t
+  }
+  return {
+    run,
+    loss: () => readLoss(last),
     dispose: () => {
       last?.dispose()
       tree.dispose([params, velocity, x, y])
@@ -116,6 +256,9 @@ const peer = (jitted: boolean): Peer => ({
   name: jitted ? 'jax-js-jit' : 'jax-js',
   matmul: (c, a, fresh) => matmul(jitted, c, a, fresh),
   mlp: (init) => mlp(jitted, init),
+  mlpDropout: (init) => mlpDropout(jitted, init),
+  elementwise: (c) => elementwise(jitted, c),
+  bernoulli: (c) => bernoulli(jitted, c),
 })
 
 export const jaxJs: Peer = peer(false)

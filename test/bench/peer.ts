@@ -1,9 +1,19 @@
 /**
  * What every library in the benchmark provides, and the workloads they all run.
- * Each peer module (gradts.ts, tfjs.ts, jaxjs.ts) turns the plain Float32Array
- * data below into its own tensors during setup, which is never timed.
+ * Each peer module (gradts.ts, tfjs.ts, jaxjs.ts, wasmloop.ts) turns the plain
+ * typed-array data below into its own tensors during setup, which is never timed.
+ * A peer that cannot run a workload throws {@link Unsupported} from its setup,
+ * and the table shows "—" with the reason in the JSON detail.
  */
+import { threefry2x32 } from '../../src/backend/js/threefry.js'
 import { fillUniform } from './util.js'
+
+/** Thrown by a peer's setup for a workload it cannot run; the message is the reason. */
+export class Unsupported extends Error {
+  override readonly name = 'Unsupported'
+}
+
+export type Dtype = 'float32' | 'float64'
 
 /** One matrix product: A [m,k] (stored [k,m] when transA) times B [k,n] (stored [n,k] when transB). */
 export interface MatmulCase {
@@ -12,18 +22,30 @@ export interface MatmulCase {
   readonly n: number
   readonly transA: boolean
   readonly transB: boolean
+  /** Element type of both operands (default float32). */
+  readonly dtype?: Dtype
 }
+
+/** Extra facts a measurement reports for the JSON detail. */
+export type Detail = Record<string, number | string | boolean>
 
 /** A prepared measurement: each `run` does one unit of work and returns the milliseconds it took. */
 export interface Timed {
   readonly run: () => Promise<number>
   readonly dispose: () => void
+  /** Facts gathered over the last `runs` runs (the timed ones, e.g. copy time at the seam), merged into the row's detail. */
+  readonly detail?: (runs: number) => Detail
 }
 
 /** A prepared MLP training loop. */
 export interface MlpRun extends Timed {
   /** The mean cross-entropy computed by the most recent step (before its update). */
   readonly loss: () => Promise<number>
+}
+
+/** A prepared mask draw; `mask` (peers with JAX's threefry) draws the mask of one key again, untimed, for the cross-check. */
+export interface MaskRun extends Timed {
+  readonly mask?: (key: KeyWords) => Promise<Uint8Array>
 }
 
 /** The same network, initial parameters and batch for every peer. */
@@ -41,16 +63,79 @@ export interface MlpInit {
   readonly momentum: number
 }
 
+/**
+ * The MLP with dropout and max-norm (Srivastava et al. 2014): inverted dropout
+ * keeping `keepInput` of the inputs and `keepHidden` of each hidden layer, then
+ * after each SGD-momentum update every weight matrix W [in, out] has each column
+ * W[:, j] (unit j's incoming weights) scaled by min(1, c/‖W[:, j]‖).
+ *
+ * Step s draws its masks from the key `stepKey(s)` (JAX's fold_in of the root
+ * key with s) the way grad-ts's `nn.mlp` does in Train mode: each mask splits
+ * the running key, `[next, sub] = split(key)`, draws Bernoulli(keep) from `sub`
+ * and goes on with `next` — the input's mask first, then each hidden layer's.
+ * A peer with JAX's threefry (jax-js) that follows this recipe draws the same masks.
+ */
+export interface MlpDropoutInit extends MlpInit {
+  readonly keepInput: number
+  readonly keepHidden: number
+  readonly maxNorm: number
+  readonly seed: number
+  readonly stepKey: (step: number) => KeyWords
+}
+
+/** The two uint32 words of a JAX threefry key. */
+export type KeyWords = readonly [number, number]
+
+/** The Bernoulli mask row: `bernoulli(key, p, shape)` from a fresh key per run. */
+export interface MaskCase {
+  readonly shape: readonly number[]
+  readonly p: number
+  readonly seed: number
+  /** The key of run `i`: fold_in(key(seed), i). */
+  readonly key: (i: number) => KeyWords
+}
+
+/** The elementwise row: `x * y + z` on `n` float32 elements, fresh operands each run. */
+export interface ElementwiseCase {
+  readonly n: number
+  /** A new triple of operands (from a small pool), handed out before the clock starts. */
+  readonly fresh: () => readonly [Float32Array, Float32Array, Float32Array]
+}
+
+/**
+ * Per-example gradients of a small MLP's mean cross-entropy (784-128-10, ReLU),
+ * for `batch` examples: one batched `vmap(grad(loss), { inAxes: [null, 0, 0] })`
+ * against a loop of `grad` over the examples, stacked.
+ */
+export interface PerExampleCase {
+  readonly sizes: readonly number[]
+  readonly batch: number
+  readonly weights: readonly Float32Array[]
+  readonly biases: readonly Float32Array[]
+  readonly x: Float32Array
+  readonly labels: Int32Array
+}
+
 export interface Peer {
   readonly name: string
+  /** Per-example gradients, batched (`vmap`) or by a loop of single-example gradients; peers without `vmap` leave it out. */
+  readonly perExample?: (c: PerExampleCase, how: 'vmap' | 'loop') => Promise<Timed>
   /**
    * Prepares a matmul case on operand `a`. Each `run` multiplies by a new right
    * operand tensor made from `fresh()` (made before the clock starts), so no
    * library can reuse work cached on a previous right operand.
    */
-  readonly matmul: (c: MatmulCase, a: Float32Array, fresh: () => Float32Array) => Promise<Timed>
+  readonly matmul: (c: MatmulCase, a: Float32Array | Float64Array, fresh: () => Float32Array | Float64Array) => Promise<Timed>
   /** Prepares the MLP training step: forward, backward, SGD-momentum update; each `run` is one step. */
   readonly mlp: (init: MlpInit) => Promise<MlpRun>
+  /** The MLP step with dropout masks and the max-norm projection. */
+  readonly mlpDropout: (init: MlpDropoutInit) => Promise<MlpRun>
+  /** `x * y + z` elementwise. */
+  readonly elementwise: (c: ElementwiseCase) => Promise<Timed>
+  /** A Bernoulli(p) mask from a fresh key per run. */
+  readonly bernoulli: (c: MaskCase) => Promise<MaskRun>
+  /** Bytes of the peer's own WebAssembly memory, for the memory rows (grad-ts's wasm backend). */
+  readonly wasmMemoryBytes?: () => number | undefined
 }
 
 /** Element counts of the stored operands of a case. */
@@ -62,11 +147,53 @@ export const storedShapes = (c: MatmulCase): { a: [number, number]; b: [number, 
   b: c.transB ? [c.n, c.k] : [c.k, c.n],
 })
 
+const make = (dtype: Dtype, size: number): Float32Array | Float64Array => (dtype === 'float64' ? new Float64Array(size) : new Float32Array(size))
+
 /** A supply of right operands: a few buffers handed out in turn (each call still becomes a new tensor). */
-export const freshOperands = (size: number, count = 2): (() => Float32Array) => {
-  const pool = Array.from({ length: count }, (_, i) => fillUniform(new Float32Array(size), 100 + i))
+export const freshOperands = (size: number, count = 2, dtype: Dtype = 'float32'): (() => Float32Array | Float64Array) => {
+  const pool = Array.from({ length: count }, (_, i) => fillUniform(make(dtype, size), 100 + i))
   let next = 0
   return () => pool[next++ % count]!
+}
+
+/** The elementwise case on `n` elements: two triples of operands handed out in turn. */
+export const elementwiseCase = (n: number): ElementwiseCase => {
+  const pool = Array.from({ length: 2 }, (_, i) =>
+    [0, 1, 2].map((j) => fillUniform(new Float32Array(n), 200 + 3 * i + j)) as unknown as readonly [Float32Array, Float32Array, Float32Array])
+  let next = 0
+  return { n, fresh: () => pool[next++ % pool.length]! }
+}
+
+/** JAX's `fold_in(key, data)`: the threefry hash of the counter (0, data). */
+export const foldInWords = (key: KeyWords, data: number): KeyWords => {
+  const [y0, y1] = threefry2x32(key, new Uint32Array([0]), new Uint32Array([data >>> 0]))
+  return [y0[0]!, y1[0]!]
+}
+
+/** JAX's `key(seed)` for a 32-bit seed: the words (0, seed). */
+export const keyWords = (seed: number): KeyWords => [0, seed >>> 0]
+
+/** The mask row: Bernoulli(0.8) over [128, 1024], run i drawing from fold_in(key(seed), i). */
+export const maskCase = (): MaskCase => {
+  const seed = 7
+  return { shape: [128, 1024], p: 0.8, seed, key: (i) => foldInWords(keyWords(seed), i) }
+}
+
+/** The per-example gradient workload: 784-128-10, 64 examples. */
+export const perExampleCase = (): PerExampleCase => {
+  const sizes = [784, 128, 10]
+  const batch = 64
+  const weights = sizes.slice(1).map((out, l) => {
+    const w = fillUniform(new Float32Array(sizes[l]! * out), 20 + l)
+    const s = 1 / Math.sqrt(sizes[l]!)
+    return w.map((v) => v * s)
+  })
+  return {
+    sizes, batch, weights,
+    biases: sizes.slice(1).map((out) => new Float32Array(out)),
+    x: fillUniform(new Float32Array(batch * sizes[0]!), 4).map((v) => (v + 1) / 2),
+    labels: Int32Array.from({ length: batch }, (_, i) => (i * 3 + 1) % sizes[sizes.length - 1]!),
+  }
 }
 
 /** The benchmark's MLP: 784-1024-1024-10, batch 128, deterministic data and uniform(±1/√fan-in) weights. */
@@ -84,4 +211,10 @@ export const mlpInit = (): MlpInit => {
   const x = fillUniform(new Float32Array(batch * sizes[0]!), 3).map((v) => (v + 1) / 2) // pixels in [0, 1)
   const labels = Int32Array.from({ length: batch }, (_, i) => (i * 7 + 3) % sizes[sizes.length - 1]!)
   return { sizes, batch, weights, biases, x, labels, learningRate: 0.01, momentum: 0.9 }
+}
+
+/** The MLP of {@link mlpInit} with dropout (keep 0.8 on the input, 0.5 on hidden layers) and max-norm c = 3. */
+export const mlpDropoutInit = (): MlpDropoutInit => {
+  const seed = 11
+  return { ...mlpInit(), keepInput: 0.8, keepHidden: 0.5, maxNorm: 3, seed, stepKey: (s) => foldInWords(keyWords(seed), s) }
 }

@@ -1,40 +1,75 @@
 /**
  * `npm run bench`: grad-ts against its JavaScript peers, every row measured for
- * every peer in the same run, printed as one table with the ratio grad-ts / peer
- * and written to test-output/bench.json.
+ * every peer in the same run, printed as one table and written to
+ * test-output/bench.json (every number of the table, and the detail behind it).
+ *
+ * Peers (columns):
+ *   grad-ts, grad-ts-2t, grad-ts-js   grad-ts on its wasm backend with 1 and 2 threads, and on its JS backend;
+ *                                     one process and one backend singleton, set before each run (untimed)
+ *   tfjs-cpu, tfjs-wasm               TensorFlow.js's JS and WebAssembly (XNNPACK) backends
+ *   jax-js, jax-js-jit                jax-js on its wasm device, eager and under jit (fused)
+ *   wasm-loop                         a bare WebAssembly SIMD loop on data already in its memory
+ *                                     (elementwise and mask rows only): the floor for those rows
+ * Under each row of values the table prints `×1t/×2t`: grad-ts 1 thread / peer and
+ * grad-ts 2 threads / peer (in the grad-ts-2t column: 1t / 2t). A peer that cannot
+ * run a row shows "—"; its reason is in the JSON detail (`unsupported`).
+ *
+ * Rows (--rows names in brackets):
+ *   [matmul]       A·B at each --sizes, a fresh B tensor per run                         GFLOP/s
+ *   [dense]        the three products of a dense 1024→1024 layer at batch 128            GFLOP/s
+ *   [matmul-f64]   float64 A·B, 1024² (512² with --quick); the target is wasm ≥ 4× JS    GFLOP/s
+ *   [elementwise]  x·y + z on 10⁶ float32, fresh inputs before the clock                 GB/s (16 bytes per element), ms in the detail
+ *   [bernoulli]    a Bernoulli(0.8) mask [128, 1024] from a fresh threefry key per run   masks/s; the bits are checked against grad-ts's
+ *   [mlp]          an MLP 784-1024-1024-10 train step, batch 128, SGD with momentum      steps/s; every peer's loss must agree
+ *   [mlp-dropout]  the same with dropout (keep 0.8 input, 0.5 hidden) and max-norm c=3   steps/s; grad-ts 1t = 2t bit for bit, JS within 1e-4
+ *   [memory]       the MLP+dropout step --mem-steps times per peer in a child process:   MiB; peak RSS, growth after GC from the check step,
+ *                  and grad-ts's WebAssembly memory (flat = equal)
+ * For the grad-ts wasm columns of both MLP rows the detail has the share of the
+ * timed steps spent copying between typed arrays and the wasm memory, and the
+ * bytes copied per step (a line under the table repeats them).
  *
  * Timing rows interleave the peers (one run each, round after round) so that a
  * change in machine load hits all of them alike; each peer's value is its median.
  * The memory rows run each peer alone in a child process started with
- * --expose-gc, two at a time, so one library's heap never shows up in another's RSS.
+ * --expose-gc, two at a time, so one library's heap never shows up in another's
+ * RSS. The default memory run is 1000 steps with a budget of 240 s per peer: the
+ * grad-ts and jax-js peers (≈ 0.05–0.15 s a step) finish all 1000 steps; the
+ * slowest peers (tfjs-cpu, tfjs-wasm, grad-ts-js at ≈ 0.3–2 s a step) stop at the
+ * budget, which the `steps run` row shows; 1000 steps of those alone would take
+ * over 40 minutes. The whole run took 14 minutes on 2 shared cores, about 9 of
+ * them the memory rows (two 240 s budgets back to back); --quick takes ≈ 50 s.
  *
  * Flags (or the environment variable in brackets):
- *   --quick                 smoke run, < 1 minute                              [BENCH_QUICK=1]
- *   --peers=a,b             grad-ts, tfjs-cpu, tfjs-wasm, jax-js, jax-js-jit    [BENCH_PEERS]
- *   --rows=a,b              matmul, dense, mlp, memory                         [BENCH_ROWS]
- *   --sizes=128,512,1024    matmul sizes                                       [BENCH_SIZES]
- *   --min-time=S            seconds each peer is timed per row, at least       [BENCH_MIN_TIME]
- *   --min-reps=N            timed runs per peer per row, at least              [BENCH_MIN_REPS]
- *   --mem-steps=200         MLP steps in the memory run                        [BENCH_MEM_STEPS]
- *   --mem-check=20          the step whose RSS the last step's is compared to  [BENCH_MEM_CHECK]
- *   --mem-budget=S          seconds a peer's memory run may take (0: no limit) [BENCH_MEM_BUDGET]
- *   --mem-jobs=2            memory runs at once                                [BENCH_MEM_JOBS]
- *   --out=PATH              JSON output (default test-output/bench.json)       [BENCH_OUT]
+ *   --quick                 smoke run, < 2 minutes                                 [BENCH_QUICK=1]
+ *   --peers=a,b             any of the peers above (default all)                   [BENCH_PEERS]
+ *   --rows=a,b              any of the rows above (default all)                    [BENCH_ROWS]
+ *   --sizes=128,512,1024    matmul sizes                                           [BENCH_SIZES]
+ *   --f64-size=1024         the float64 matmul's size                              [BENCH_F64_SIZE]
+ *   --min-time=S            seconds each peer is timed per row, at least           [BENCH_MIN_TIME]
+ *   --min-reps=N            timed runs per peer per row, at least                  [BENCH_MIN_REPS]
+ *   --mem-steps=1000        MLP+dropout steps in the memory run                    [BENCH_MEM_STEPS]
+ *   --mem-check=50          the step whose memory the last step's is compared to   [BENCH_MEM_CHECK]
+ *   --mem-budget=240        seconds a peer's memory run may take (0: no limit)     [BENCH_MEM_BUDGET]
+ *   --mem-jobs=2            memory runs at once                                    [BENCH_MEM_JOBS]
+ *   --out=PATH              JSON output (default test-output/bench.json)           [BENCH_OUT]
  */
 import { spawn } from 'node:child_process'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type MatmulCase, type Peer, type Timed, freshOperands, mlpInit, operandSizes } from './peer.js'
-import { PEERS, type PeerId, type Row, renderTable } from './table.js'
-import { canCollectGarbage, collectGarbage, fillUniform, median, memoryMiB } from './util.js'
+import {
+  type Detail, type MaskRun, type MatmulCase, type MlpRun, type Peer, type Timed, Unsupported, elementwiseCase, freshOperands, maskCase, perExampleCase,
+  mlpDropoutInit, mlpInit, operandSizes,
+} from './peer.js'
+import { GRAD_TS, PEERS, type PeerId, type Row, ratio, renderTable } from './table.js'
+import { canCollectGarbage, collectGarbage, fillUniform, median, memoryMiB, peakRssMiB } from './util.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
 // ---------------------------------------------------------------- options
 
-const ROWS = ['matmul', 'dense', 'mlp', 'memory'] as const
+const ROWS = ['matmul', 'dense', 'matmul-f64', 'elementwise', 'bernoulli', 'per-example', 'mlp', 'mlp-dropout', 'memory'] as const
 type RowKind = (typeof ROWS)[number]
 
 interface Options {
@@ -42,6 +77,7 @@ interface Options {
   readonly peers: readonly PeerId[]
   readonly rows: readonly RowKind[]
   readonly sizes: readonly number[]
+  readonly f64Size: number
   readonly minTime: number
   readonly minReps: number
   readonly warmup: number
@@ -75,18 +111,21 @@ const num = (value: string | undefined, fallback: number): number => {
 
 const parseOptions = (): Options => {
   const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1'
-  const memSteps = num(flag('mem-steps', 'BENCH_MEM_STEPS'), quick ? 3 : 200)
+  const memSteps = num(flag('mem-steps', 'BENCH_MEM_STEPS'), quick ? 3 : 1000)
+  // Peers in the order of PEERS, whatever the order asked for.
+  const peers = list(flag('peers', 'BENCH_PEERS'), PEERS, PEERS)
   return {
     quick,
-    peers: list(flag('peers', 'BENCH_PEERS'), PEERS, PEERS),
+    peers: PEERS.filter((p) => peers.includes(p)),
     rows: list(flag('rows', 'BENCH_ROWS'), ROWS, ROWS),
     sizes: (flag('sizes', 'BENCH_SIZES') ?? (quick ? '128,512' : '128,512,1024')).split(',').map((s) => num(s, 0)),
+    f64Size: num(flag('f64-size', 'BENCH_F64_SIZE'), quick ? 512 : 1024),
     minTime: num(flag('min-time', 'BENCH_MIN_TIME'), quick ? 0.2 : 3),
     minReps: num(flag('min-reps', 'BENCH_MIN_REPS'), quick ? 1 : 3),
     warmup: quick ? 1 : 2,
     memSteps,
-    memCheck: Math.min(num(flag('mem-check', 'BENCH_MEM_CHECK'), quick ? 1 : 20), Math.max(1, memSteps - 1)),
-    memBudget: num(flag('mem-budget', 'BENCH_MEM_BUDGET'), quick ? 8 : 150),
+    memCheck: Math.min(num(flag('mem-check', 'BENCH_MEM_CHECK'), quick ? 1 : 50), Math.max(1, memSteps - 1)),
+    memBudget: num(flag('mem-budget', 'BENCH_MEM_BUDGET'), quick ? 8 : 240),
     memJobs: Math.max(1, num(flag('mem-jobs', 'BENCH_MEM_JOBS'), 2)),
     out: resolve(root, flag('out', 'BENCH_OUT') ?? 'test-output/bench.json'),
   }
@@ -96,10 +135,13 @@ const parseOptions = (): Options => {
 const loadPeer = async (id: PeerId): Promise<Peer> => {
   switch (id) {
     case 'grad-ts': return (await import('./gradts.js')).gradTs
+    case 'grad-ts-2t': return (await import('./gradts.js')).gradTs2t
+    case 'grad-ts-js': return (await import('./gradts.js')).gradTsJs
     case 'tfjs-cpu': return (await import('./tfjs.js')).tfjsCpu
     case 'tfjs-wasm': return (await import('./tfjs.js')).tfjsWasm
     case 'jax-js': return (await import('./jaxjs.js')).jaxJs
     case 'jax-js-jit': return (await import('./jaxjs.js')).jaxJsJit
+    case 'wasm-loop': return (await import('./wasmloop.js')).wasmLoop
   }
 }
 
@@ -107,17 +149,19 @@ const loadPeer = async (id: PeerId): Promise<Peer> => {
 
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 120)
 
+const round = (x: number, digits: number): number => Number(x.toFixed(digits))
+
 // ---------------------------------------------------------------- timing rows
 
 /**
  * Times prepared measurements round-robin: each round runs every peer not yet done
  * once; a peer is done after `minReps` runs and `minTime` seconds (or 1000 runs).
  */
-const interleave = async (
-  opts: Options, prepared: Map<PeerId, Timed>, warmup: number, failed: (id: PeerId, e: unknown) => void,
+const interleave = async <T extends Timed>(
+  opts: Options, prepared: Map<PeerId, T>, warmup: number, failed: (id: PeerId, e: unknown) => void,
 ): Promise<Map<PeerId, number[]>> => {
   const times = new Map<PeerId, number[]>()
-  const attempt = async (id: PeerId, t: Timed): Promise<number | undefined> => {
+  const attempt = async (id: PeerId, t: T): Promise<number | undefined> => {
     try {
       return await t.run()
     } catch (e) {
@@ -143,64 +187,128 @@ const interleave = async (
   }
 }
 
-const timingRow = async (
-  opts: Options, peers: ReadonlyMap<PeerId, Peer>, id: string, label: string, unit: string,
-  prepare: (p: Peer) => Promise<Timed>, toValue: (ms: number) => number, warmup = opts.warmup,
-  after?: (prepared: Map<PeerId, Timed>) => Promise<Partial<Record<PeerId, Record<string, number | string | boolean>>>>,
-): Promise<Row> => {
-  process.stdout.write(`  ${label} …`)
+interface TimingSpec<T extends Timed> {
+  readonly id: string
+  readonly label: string
+  readonly unit: string
+  /** Sets a peer up (untimed); a peer that cannot run the row throws Unsupported. */
+  readonly prepare: (p: Peer, id: PeerId) => Promise<T>
+  /** The row's value from a peer's median milliseconds. */
+  readonly toValue: (ms: number) => number
+  readonly warmup?: number
+  /** Extra detail per peer once the timing is done (cross-checks). */
+  readonly after?: (prepared: ReadonlyMap<PeerId, T>) => Promise<Partial<Record<PeerId, Detail>>>
+}
+
+const timingRow = async <T extends Timed>(opts: Options, peers: ReadonlyMap<PeerId, Peer>, spec: TimingSpec<T>): Promise<Row> => {
+  process.stdout.write(`  ${spec.label} …`)
   const values: Row['values'] = {}
   const detail: Row['detail'] = {}
-  const prepared = new Map<PeerId, Timed>()
+  const prepared = new Map<PeerId, T>()
   for (const [pid, peer] of peers) {
     try {
-      prepared.set(pid, await prepare(peer))
+      prepared.set(pid, await spec.prepare(peer, pid))
     } catch (e) {
-      values[pid] = `error: ${errorText(e)}`
+      if (e instanceof Unsupported) {
+        values[pid] = '—'
+        detail[pid] = { unsupported: e.message }
+      } else values[pid] = `error: ${errorText(e)}`
     }
   }
   const all = [...prepared.values()]
   try {
-    const times = await interleave(opts, prepared, warmup, (pid, e) => (values[pid] = `error: ${errorText(e)}`))
-    const extra = after !== undefined ? await after(prepared) : {}
+    const times = await interleave(opts, prepared, spec.warmup ?? opts.warmup, (pid, e) => (values[pid] = `error: ${errorText(e)}`))
+    const extra = spec.after !== undefined ? await spec.after(prepared) : {}
     for (const [pid, ts] of times) {
       const ms = median(ts)
-      values[pid] = toValue(ms)
-      detail[pid] = { runs: ts.length, medianMs: round(ms, 3), minMs: round(Math.min(...ts), 3), ...extra[pid] }
+      values[pid] = spec.toValue(ms)
+      detail[pid] = { runs: ts.length, medianMs: round(ms, 3), minMs: round(Math.min(...ts), 3), ...prepared.get(pid)?.detail?.(ts.length), ...extra[pid] }
     }
   } finally {
     for (const t of all) t.dispose()
   }
   process.stdout.write(' done\n')
-  return { id, label, unit, higherIsBetter: true, values, detail }
+  return { id: spec.id, label: spec.label, unit: spec.unit, higherIsBetter: true, values, detail }
 }
-
-const round = (x: number, digits: number): number => Number(x.toFixed(digits))
 
 const matmulRow = (opts: Options, peers: ReadonlyMap<PeerId, Peer>, id: string, label: string, c: MatmulCase): Promise<Row> => {
   const sizes = operandSizes(c)
-  const a = fillUniform(new Float32Array(sizes.a), 1)
-  const fresh = freshOperands(sizes.b)
+  const dtype = c.dtype ?? 'float32'
+  const a = fillUniform(dtype === 'float64' ? new Float64Array(sizes.a) : new Float32Array(sizes.a), 1)
+  const fresh = freshOperands(sizes.b, 2, dtype)
   const flops = 2 * c.m * c.k * c.n
-  return timingRow(opts, peers, id, label, 'GFLOP/s', (p) => p.matmul(c, a, fresh), (ms) => round(flops / ms / 1e6, 3))
+  return timingRow(opts, peers, { id, label, unit: 'GFLOP/s', prepare: (p) => p.matmul(c, a, fresh), toValue: (ms) => round(flops / ms / 1e6, 3) })
 }
 
-/** The MLP row; after the warm-up steps every peer's loss must agree (same data, same maths). */
-const mlpRow = (opts: Options, peers: ReadonlyMap<PeerId, Peer>): Promise<Row> => {
-  const init = mlpInit()
-  const losses: Partial<Record<PeerId, Record<string, number>>> = {}
-  return timingRow(
-    opts, peers, 'mlp-step', `MLP ${init.sizes.join('-')} train step, batch ${init.batch}`, 'steps/s',
-    async (p) => {
-      const r = await p.mlp(init)
-      for (let i = 0; i < opts.warmup; i++) await r.run()
-      losses[p.name as PeerId] = { lossAfterWarmup: round(await r.loss(), 6) }
+const ELEMENTWISE_N = 1_000_000
+
+const elementwiseRow = (opts: Options, peers: ReadonlyMap<PeerId, Peer>): Promise<Row> => {
+  const c = elementwiseCase(ELEMENTWISE_N)
+  return timingRow(opts, peers, {
+    id: 'elementwise', label: 'x·y + z, 10⁶ float32', unit: 'GB/s',
+    prepare: (p) => p.elementwise(c),
+    toValue: (ms) => round((16 * c.n) / ms / 1e6, 3), // 3 reads and 1 write of 4 bytes per element
+  })
+}
+
+/** The first grad-ts peer present: the reference of the cross-checks. */
+const referenceOf = <T>(m: ReadonlyMap<PeerId, T>): PeerId | undefined => [...GRAD_TS, ...PEERS].find((p) => m.has(p))
+
+const bernoulliRow = (opts: Options, peers: ReadonlyMap<PeerId, Peer>): Promise<Row> => {
+  const c = maskCase()
+  const n = c.shape.reduce((s, d) => s * d, 1)
+  return timingRow<MaskRun>(opts, peers, {
+    id: 'bernoulli', label: `Bernoulli(${c.p}) mask [${c.shape.join(', ')}]`, unit: 'masks/s',
+    prepare: (p) => p.bernoulli(c),
+    toValue: (ms) => round(1000 / ms, 3),
+    after: async (prepared) => {
+      // Cross-check: the mask of one key (fold_in(key(seed), 0)) from every threefry peer against the reference's.
+      const words = c.key(0)
+      const masks = new Map<PeerId, Uint8Array>()
+      const out: Partial<Record<PeerId, Detail>> = {}
+      for (const [pid, t] of prepared) {
+        if (t.mask === undefined) continue
+        try {
+          masks.set(pid, await t.mask(words))
+        } catch (e) {
+          out[pid] = { maskError: errorText(e) }
+        }
+      }
+      const ref = referenceOf(masks)
+      const refMask = ref === undefined ? undefined : masks.get(ref)
+      for (const [pid, m] of masks) {
+        const kept = m.reduce((s, v) => s + v, 0) / m.length
+        const equal = refMask !== undefined && m.length === refMask.length && m.every((v, i) => v === refMask[i])
+        const differ = refMask === undefined ? NaN : m.reduce((s, v, i) => s + (v === refMask[i] ? 0 : 1), 0)
+        out[pid] = { ...out[pid], checkKey: words.join(','), keptFraction: round(kept, 5), reference: ref ?? '', bitsEqualReference: equal, differingBits: differ, elements: n }
+      }
+      return out
+    },
+  })
+}
+
+/** An MLP row: each peer's loss after the warm-up steps goes into its detail (`lossAfterWarmup`, full precision). */
+const mlpRow = (
+  opts: Options, peers: ReadonlyMap<PeerId, Peer>, id: string, label: string, make: (p: Peer) => Promise<MlpRun>,
+): Promise<Row> => {
+  const losses: Partial<Record<PeerId, Detail>> = {}
+  return timingRow(opts, peers, {
+    id, label, unit: 'steps/s',
+    prepare: async (p, pid) => {
+      const r = await make(p)
+      try {
+        for (let i = 0; i < opts.warmup; i++) await r.run()
+        losses[pid] = { lossAfterWarmup: await r.loss(), warmupSteps: opts.warmup }
+      } catch (e) {
+        r.dispose()
+        throw e
+      }
       return r
     },
-    (ms) => round(1000 / ms, 3),
-    0, // warmed up above
-    () => Promise.resolve(losses),
-  )
+    toValue: (ms) => round(1000 / ms, 3),
+    warmup: 0, // warmed up above
+    after: () => Promise.resolve(losses),
+  })
 }
 
 // ---------------------------------------------------------------- memory rows
@@ -210,22 +318,36 @@ interface MemoryResult {
   readonly seconds: number
   readonly gc: boolean
   readonly peakRssMiB: number
+  /** Where the peak comes from: VmHWM (Linux, this process only) or getrusage's maxRSS. */
+  readonly peakRssSource: string
   /** After GC: at the start, after the check step and after the last step. */
   readonly rssMiB: readonly [number, number, number]
   readonly liveMiB: readonly [number, number, number]
   /** RSS after GC every `memCheck` steps, to see a trend rather than two points. */
   readonly rssSeries: readonly number[]
+  /** grad-ts wasm only: the WebAssembly memory's bytes after the check step and after the last. */
+  readonly wasmBytes?: readonly [number, number]
 }
+
+type MemoryOutcome = MemoryResult | { readonly unsupported: string }
 
 const MARK = 'BENCH-MEMORY '
 
-/** In a child process: run the peer's MLP for `memSteps` steps (or until the budget) and report memory. */
+/** In a child process: run the peer's MLP+dropout step `memSteps` times (or until the budget) and report memory. */
 const memoryChild = async (opts: Options, id: PeerId): Promise<void> => {
   const peer = await loadPeer(id)
-  const run = await peer.mlp(mlpInit())
+  let run: MlpRun
+  try {
+    run = await peer.mlpDropout(mlpDropoutInit())
+  } catch (e) {
+    if (!(e instanceof Unsupported)) throw e
+    process.stdout.write(MARK + JSON.stringify({ unsupported: e.message }) + '\n')
+    return
+  }
   await collectGarbage()
   const start = memoryMiB()
   let check = { rss: NaN, live: NaN }
+  let wasmCheck: number | undefined
   const series: number[] = []
   const t0 = performance.now()
   let steps = 0
@@ -236,26 +358,33 @@ const memoryChild = async (opts: Options, id: PeerId): Promise<void> => {
       await collectGarbage()
       const m = memoryMiB()
       series.push(round(m.rss, 1))
-      if (steps === opts.memCheck) check = m
+      if (steps === opts.memCheck) {
+        check = m
+        wasmCheck = peer.wasmMemoryBytes?.()
+      }
     }
     if (opts.memBudget > 0 && performance.now() - t0 > opts.memBudget * 1000 && steps > opts.memCheck) break
   }
   await collectGarbage()
   const end = memoryMiB()
+  const wasmEnd = peer.wasmMemoryBytes?.()
+  const peak = peakRssMiB()
   const result: MemoryResult = {
     steps,
     seconds: round((performance.now() - t0) / 1000, 1),
     gc: canCollectGarbage(),
-    peakRssMiB: round(process.resourceUsage().maxRSS / 1024, 1), // maxRSS is in KiB
+    peakRssMiB: round(peak.mib, 1),
+    peakRssSource: peak.source,
     rssMiB: [round(start.rss, 1), round(check.rss, 1), round(end.rss, 1)],
     liveMiB: [round(start.live, 1), round(check.live, 1), round(end.live, 1)],
     rssSeries: series,
+    ...(wasmCheck !== undefined && wasmEnd !== undefined ? { wasmBytes: [wasmCheck, wasmEnd] as const } : {}),
   }
   run.dispose()
   process.stdout.write(MARK + JSON.stringify(result) + '\n')
 }
 
-const spawnMemoryChild = (opts: Options, id: PeerId): Promise<MemoryResult> =>
+const spawnMemoryChild = (opts: Options, id: PeerId): Promise<MemoryOutcome> =>
   new Promise((done, fail) => {
     const args = [
       '--expose-gc', '--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url),
@@ -268,7 +397,7 @@ const spawnMemoryChild = (opts: Options, id: PeerId): Promise<MemoryResult> =>
     child.on('error', fail)
     child.on('close', (code) => {
       const line = stdout.split('\n').find((l) => l.startsWith(MARK))
-      if (code === 0 && line !== undefined) done(JSON.parse(line.slice(MARK.length)) as MemoryResult)
+      if (code === 0 && line !== undefined) done(JSON.parse(line.slice(MARK.length)) as MemoryOutcome)
       else fail(new Error(`memory run of ${id} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`))
     })
   })
@@ -298,27 +427,60 @@ const pool = async <T, R>(items: readonly T[], jobs: number, f: (t: T) => Promis
  */
 const grows = (r: MemoryResult): boolean => r.liveMiB[2] - r.liveMiB[1] > 8
 
+/** Slowest first, so that the two-at-a-time pool ends sooner (the budget caps the slow ones). */
+const MEMORY_ORDER: readonly PeerId[] = ['grad-ts-js', 'tfjs-cpu', 'tfjs-wasm', 'jax-js', 'grad-ts', 'grad-ts-2t', 'jax-js-jit', 'wasm-loop']
+
+const MiB = 2 ** 20
+
 const memoryRows = async (opts: Options): Promise<Row[]> => {
-  process.stdout.write(`  memory: ${opts.memSteps} MLP steps per peer (budget ${opts.memBudget || '∞'} s), ${opts.memJobs} at a time …`)
-  const results = await pool(opts.peers, opts.memJobs, (id) => spawnMemoryChild(opts, id).catch((e: unknown) => errorText(e)))
+  process.stdout.write(`  memory: ${opts.memSteps} MLP+dropout steps per peer (budget ${opts.memBudget || '∞'} s), ${opts.memJobs} at a time …`)
+  const order = MEMORY_ORDER.filter((p) => opts.peers.includes(p))
+  const outcomes = await pool(order, opts.memJobs, (id) => spawnMemoryChild(opts, id).catch((e: unknown) => errorText(e)))
+  const results = new Map(order.map((id, i) => [id, outcomes[i]!]))
   process.stdout.write(' done\n')
-  const row = (id: string, label: string): Row => ({ id, label, unit: 'MiB', higherIsBetter: false, values: {}, detail: {} })
-  const peak = row('peak-rss', `peak RSS over the MLP steps`)
+  const row = (id: string, label: string, unit = 'MiB', noRatio = true, higherIsBetter = false): Row => ({ id, label, unit, higherIsBetter, noRatio, values: {}, detail: {} })
+  const peak = row('peak-rss', 'peak RSS, MLP+dropout steps', 'MiB', false)
   const rss = row('rss-growth', `RSS after GC, step ${opts.memCheck} → last`)
-  const live = row('live-growth', `V8 heap + external after GC, step ${opts.memCheck} → last`)
-  opts.peers.forEach((id, i) => {
-    const r = results[i]!
+  const live = row('live-growth', `V8 heap+external, step ${opts.memCheck} → last`)
+  const wasm = row('wasm-growth', `grad-ts wasm memory, step ${opts.memCheck} → last`)
+  const steps = row('memory-steps', `steps run (of ${opts.memSteps}, ≤ ${opts.memBudget || '∞'} s)`, 'steps', true, true)
+  const rows = [peak, rss, live, wasm, steps]
+  for (const id of opts.peers) {
+    const r = results.get(id)!
     if (typeof r === 'string') {
-      peak.values[id] = rss.values[id] = live.values[id] = `error: ${r}`
-      return
+      for (const x of rows) x.values[id] = `error: ${r}`
+      continue
+    }
+    if ('unsupported' in r) {
+      for (const x of rows) {
+        x.values[id] = '—'
+        x.detail[id] = { unsupported: r.unsupported }
+      }
+      continue
     }
     peak.values[id] = r.peakRssMiB
     rss.values[id] = round(r.rssMiB[2] - r.rssMiB[1], 1)
     live.values[id] = round(r.liveMiB[2] - r.liveMiB[1], 1)
-    const d = { ...r, rssMiB: r.rssMiB.join(' → '), liveMiB: r.liveMiB.join(' → '), rssSeries: r.rssSeries.join(' '), checkStep: opts.memCheck, grows: grows(r), fullRun: r.steps === opts.memSteps }
-    peak.detail[id] = rss.detail[id] = live.detail[id] = d
-  })
-  return [peak, rss, live]
+    steps.values[id] = r.steps
+    const { wasmBytes, ...rest } = r
+    const d: Detail = {
+      ...rest, rssMiB: r.rssMiB.join(' → '), liveMiB: r.liveMiB.join(' → '), rssSeries: r.rssSeries.join(' '),
+      checkStep: opts.memCheck, grows: grows(r), fullRun: r.steps === opts.memSteps,
+    }
+    if (wasmBytes !== undefined) {
+      wasm.values[id] = round((wasmBytes[1] - wasmBytes[0]) / MiB, 1)
+      d.wasmMiB = `${round(wasmBytes[0] / MiB, 1)} → ${round(wasmBytes[1] / MiB, 1)}`
+      d.wasmBytesAtCheck = wasmBytes[0]
+      d.wasmBytesAtEnd = wasmBytes[1]
+      d.wasmFlat = wasmBytes[0] === wasmBytes[1]
+    } else {
+      wasm.values[id] = '—'
+      wasm.detail[id] = { unsupported: id.startsWith('grad-ts') ? 'the JS backend has no WebAssembly memory' : 'not grad-ts: its memory is in the V8 heap+external row' }
+    }
+    for (const x of [peak, rss, live, steps]) x.detail[id] = d
+    if (wasmBytes !== undefined) wasm.detail[id] = d
+  }
+  return rows
 }
 
 const versionOf = (pkg: string): string => {
@@ -328,6 +490,124 @@ const versionOf = (pkg: string): string => {
   } catch {
     return 'not installed'
   }
+}
+
+// ---------------------------------------------------------------- the lines under the table
+
+const pct = (x: unknown): string => (typeof x === 'number' ? `${(100 * x).toFixed(1)}%` : '?')
+const sig = (x: unknown, digits = 7): string => (typeof x === 'number' ? x.toPrecision(digits) : String(x))
+const relDiff = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), 1e-30)
+const LOSS_TOLERANCE = 1e-4
+
+/** Everything the targets are judged on that the table's cells do not show directly: lines to print, and the same verdicts for the JSON. */
+const summary = (rows: readonly Row[], opts: Options): { readonly lines: string[]; readonly checks: Detail } => {
+  const out: string[] = []
+  const checks: Detail = {}
+  const byId = (id: string): Row | undefined => rows.find((r) => r.id === id)
+
+  const f64 = byId('matmul-f64')
+  if (f64 !== undefined) {
+    const parts = (['grad-ts', 'grad-ts-2t'] as const).flatMap((p) => {
+      const r = ratio(f64, p, 'grad-ts-js')
+      if (r !== undefined) checks[`f64WasmOverJs${p === 'grad-ts' ? '1t' : '2t'}`] = round(r, 3)
+      return r === undefined ? [] : [`${p === 'grad-ts' ? '1t' : '2t'} ${r.toFixed(2)}×`]
+    })
+    if (parts.length > 0) out.push(`float64 matmul ${opts.f64Size}²: grad-ts wasm / grad-ts-js = ${parts.join(', ')} (target ≥ 4×).`)
+  }
+
+  const ew = byId('elementwise')
+  if (ew !== undefined) {
+    const ms = opts.peers.flatMap((p) => (typeof ew.detail[p]?.medianMs === 'number' ? [`${p} ${sig(ew.detail[p].medianMs, 3)}`] : []))
+    if (ms.length > 0) out.push(`x·y + z on 10⁶ float32, median ms per op: ${ms.join(', ')}.`)
+  }
+
+  const mask = byId('bernoulli')
+  if (mask !== undefined) {
+    const checked = opts.peers.filter((p) => typeof mask.detail[p]?.bitsEqualReference === 'boolean')
+    const ref = checked.map((p) => mask.detail[p]!.reference).find((r) => r !== '')
+    if (checked.length > 0 && typeof ref === 'string') {
+      for (const p of checked) checks[`maskBitsEqual:${p}`] = mask.detail[p]!.bitsEqualReference!
+      const cells = checked.filter((p) => p !== ref).map((p) => `${p} ${mask.detail[p]!.bitsEqualReference === true ? 'equal' : `DIFFERS (${String(mask.detail[p]!.differingBits)} bits)`}`)
+      out.push(`Bernoulli mask of key [${String(mask.detail[checked[0]!]!.checkKey)}] vs ${ref}'s: ${cells.join(', ') || 'no other threefry peer'}; kept ${String(mask.detail[ref as PeerId]?.keptFraction)} (tfjs: its own generator, not compared).`)
+    }
+  }
+
+  const copies = (['mlp-step', 'mlp-dropout-step'] as const).flatMap((id) => {
+    const r = byId(id)
+    if (r === undefined) return []
+    const cells = (['grad-ts', 'grad-ts-2t'] as const).flatMap((p) => {
+      const d = r.detail[p]
+      return typeof d?.copyFraction === 'number' ? [`${p === 'grad-ts' ? '1t' : '2t'} ${pct(d.copyFraction)} of the step, ${String(d.copyMiBPerRun)} MiB/step`] : []
+    })
+    return cells.length > 0 ? [`${id === 'mlp-step' ? 'MLP' : 'MLP+dropout'}: ${cells.join('; ')}`] : []
+  })
+  if (copies.length > 0) out.push(`Copies at the seam (grad-ts wasm, over the timed steps): ${copies.join(' · ')}.`)
+
+  const mlp = byId('mlp-step')
+  if (mlp !== undefined) {
+    const losses = opts.peers.flatMap((p) => (typeof mlp.detail[p]?.lossAfterWarmup === 'number' ? [[p, mlp.detail[p].lossAfterWarmup] as const] : []))
+    const ref = losses[0]
+    if (ref !== undefined) {
+      const worst = Math.max(...losses.map(([, l]) => relDiff(l, ref[1])))
+      checks.mlpLossMaxRelDiff = worst
+      checks.mlpLossesAgree = worst <= LOSS_TOLERANCE
+      out.push(
+        `MLP loss after ${opts.warmup} warm-up step(s) (must agree): ${losses.map(([p, l]) => `${p} ${sig(l)}`).join(', ')}; ` +
+          `largest relative difference from ${ref[0]} ${worst.toExponential(1)} ${worst <= LOSS_TOLERANCE ? '✓' : `✗ above ${LOSS_TOLERANCE}`}.`,
+      )
+    }
+  }
+
+  const drop = byId('mlp-dropout-step')
+  if (drop !== undefined) {
+    const loss = (p: PeerId): number | undefined => (typeof drop.detail[p]?.lossAfterWarmup === 'number' ? drop.detail[p].lossAfterWarmup : undefined)
+    const one = loss('grad-ts'), two = loss('grad-ts-2t'), js = loss('grad-ts-js')
+    const cells: string[] = []
+    if (one !== undefined) cells.push(`grad-ts ${sig(one, 9)}`)
+    if (one !== undefined && two !== undefined) checks.dropoutLoss1tEquals2t = one === two
+    if (one !== undefined && two !== undefined) cells.push(`grad-ts-2t ${two === one ? '= 1t bit for bit ✓' : `${sig(two, 9)} ✗ differs from 1t`}`)
+    const base = one ?? two ?? js
+    if (js !== undefined) {
+      const wasmLoss = one ?? two
+      if (wasmLoss !== undefined) checks.dropoutLossJsWithinTolerance = relDiff(js, wasmLoss) <= LOSS_TOLERANCE
+      cells.push(wasmLoss === undefined ? `grad-ts-js ${sig(js, 9)}` : `grad-ts-js ${sig(js, 9)} (Δ ${relDiff(js, wasmLoss).toExponential(1)} ${relDiff(js, wasmLoss) <= LOSS_TOLERANCE ? '✓' : '✗'} ≤ ${LOSS_TOLERANCE})`)
+    }
+    for (const p of ['jax-js', 'jax-js-jit'] as const) {
+      const l = loss(p)
+      if (l !== undefined && base !== undefined) checks[`dropoutLossRelDiff:${p}`] = relDiff(l, base)
+      if (l !== undefined) cells.push(base === undefined ? `${p} ${sig(l)}` : `${p} ${sig(l)} (same keys: Δ ${relDiff(l, base).toExponential(1)})`)
+    }
+    for (const p of ['tfjs-cpu', 'tfjs-wasm'] as const) {
+      const l = loss(p)
+      if (l !== undefined) cells.push(`${p} ${sig(l)} (own RNG)`)
+    }
+    if (cells.length > 0) out.push(`MLP+dropout loss after ${opts.warmup} warm-up step(s): ${cells.join(', ')}.`)
+  }
+
+  const wasm = byId('wasm-growth')
+  const peak = byId('peak-rss')
+  if (wasm !== undefined && peak !== undefined) {
+    const cells = (['grad-ts', 'grad-ts-2t'] as const).flatMap((p) => {
+      const d = wasm.detail[p]
+      if (typeof d?.wasmFlat === 'boolean') checks[`wasmMemoryFlat:${p}`] = d.wasmFlat
+      return typeof d?.wasmMiB === 'string' ? [`${p === 'grad-ts' ? '1t' : '2t'} ${d.wasmMiB} MiB over ${String(d.steps)} steps (${d.wasmFlat === true ? 'flat' : 'GROWS'})`] : []
+    })
+    if (cells.length > 0) out.push(`grad-ts WebAssembly memory after GC, step ${opts.memCheck} → last: ${cells.join(', ')}.`)
+    const jit = peak.values['jax-js-jit']
+    const vs = (['grad-ts', 'grad-ts-2t'] as const).flatMap((p) => {
+      const v = peak.values[p]
+      if (typeof v === 'number' && typeof jit === 'number') checks[`peakRssAtMostJaxJit:${p}`] = v <= jit
+      return typeof v === 'number' && typeof jit === 'number' ? [`${p} ${v.toFixed(0)} MiB ${v <= jit ? '≤' : '>'} jax-js-jit ${jit.toFixed(0)} MiB`] : []
+    })
+    if (vs.length > 0) out.push(`Peak RSS (target ≤ jax-js-jit's): ${vs.join(', ')}.`)
+    const live = byId('live-growth')
+    for (const p of ['grad-ts', 'grad-ts-2t'] as const) {
+      const d = live?.detail[p]
+      // Judged only as the table judges it: a check step ≥ 10 and at least twice as many steps run.
+      if (typeof d?.grows === 'boolean' && typeof d.steps === 'number' && opts.memCheck >= 10 && d.steps >= 2 * opts.memCheck) checks[`liveMemoryFlat:${p}`] = !d.grows
+    }
+  }
+  return { lines: out, checks }
 }
 
 // ---------------------------------------------------------------- main
@@ -342,30 +622,54 @@ const main = async (): Promise<void> => {
   const started = performance.now()
   const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ')
   const loadAtStart = load()
-  console.log(`grad-ts benchmark${opts.quick ? ' (quick)' : ''}: ${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.versions.node}; single-threaded peers`)
+  console.log(`grad-ts benchmark${opts.quick ? ' (quick)' : ''}: ${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.versions.node}; peers other than grad-ts-2t run one thread`)
   const peers = new Map<PeerId, Peer>()
   for (const id of opts.peers) peers.set(id, await loadPeer(id))
   const rows: Row[] = []
+  const has = (r: RowKind): boolean => opts.rows.includes(r)
   const dense = (id: string, label: string, c: MatmulCase): Promise<Row> => matmulRow(opts, peers, id, label, c)
-  if (opts.rows.includes('matmul'))
-    for (const s of opts.sizes) rows.push(await matmulRow(opts, peers, `matmul-${s}`, `matmul ${s}×${s} · ${s}×${s}, fresh B`, { m: s, k: s, n: s, transA: false, transB: false }))
-  if (opts.rows.includes('dense')) {
+  if (has('matmul'))
+    for (const s of opts.sizes) rows.push(await matmulRow(opts, peers, `matmul-${s}`, `matmul ${s}², fresh B`, { m: s, k: s, n: s, transA: false, transB: false }))
+  if (has('dense')) {
     rows.push(await dense('dense-xW', 'dense 1024→1024, b128: x·W', { m: 128, k: 1024, n: 1024, transA: false, transB: false }))
     rows.push(await dense('dense-dyWt', 'dense 1024→1024, b128: dy·Wᵀ', { m: 128, k: 1024, n: 1024, transA: false, transB: true }))
     rows.push(await dense('dense-xtdy', 'dense 1024→1024, b128: xᵀ·dy', { m: 1024, k: 128, n: 1024, transA: true, transB: false }))
   }
-  if (opts.rows.includes('mlp')) rows.push(await mlpRow(opts, peers))
-  if (opts.rows.includes('memory')) rows.push(...(await memoryRows(opts)))
+  if (has('matmul-f64')) {
+    const s = opts.f64Size
+    rows.push(await matmulRow(opts, peers, 'matmul-f64', `matmul ${s}² float64, fresh B`, { m: s, k: s, n: s, transA: false, transB: false, dtype: 'float64' }))
+  }
+  if (has('elementwise')) rows.push(await elementwiseRow(opts, peers))
+  if (has('bernoulli')) rows.push(await bernoulliRow(opts, peers))
+  if (has('per-example')) {
+    const c = perExampleCase()
+    for (const how of ['vmap', 'loop'] as const) {
+      rows.push(await timingRow(opts, peers, {
+        id: `per-example-${how}`, label: `per-example grads ${c.sizes.join('-')}, ${c.batch} examples: ${how === 'vmap' ? 'vmap(grad)' : 'loop of grad'}`, unit: 'grads/s',
+        prepare: (p) => {
+          if (p.perExample === undefined) throw new Unsupported(`${p.name} has no vmap in this bench`)
+          return p.perExample(c, how)
+        },
+        toValue: (ms) => round((1000 * c.batch) / ms, 3),
+      }))
+    }
+  }
+  const init = mlpInit()
+  const sizes = init.sizes.join('-')
+  if (has('mlp')) rows.push(await mlpRow(opts, peers, 'mlp-step', `MLP ${sizes} b${init.batch}, step`, (p) => p.mlp(init)))
+  if (has('mlp-dropout')) {
+    const d = mlpDropoutInit()
+    rows.push(await mlpRow(opts, peers, 'mlp-dropout-step', 'MLP + dropout + max-norm, step', (p) => p.mlpDropout(d)))
+  }
+  if (has('memory')) rows.push(...(await memoryRows(opts)))
 
   const table = renderTable(rows, opts.peers)
   console.log(`\n${table}\n`)
-  console.log('× = grad-ts / peer (↑ rows: > 1 means grad-ts is faster; ↓ rows: < 1 means grad-ts uses less).')
+  console.log('×1t/×2t = grad-ts 1 thread / peer and grad-ts 2 threads / peer (grad-ts-2t column: 1t / 2t); ↑ rows: > 1 means grad-ts is faster; ↓ rows: < 1 means grad-ts uses less.')
+  console.log('— = the peer cannot run the row (the reason is in the JSON detail).')
+  const { lines: notes, checks } = summary(rows, opts)
+  for (const n of notes) console.log(n)
   console.log(`Load average at start ${loadAtStart}, at end ${load()} (${String(cpus().length)} cores): other work on the machine lowers every value; the ratios are fairer, as the peers take turns.`)
-  const mlp = rows.find((r) => r.id === 'mlp-step')
-  if (mlp !== undefined) {
-    const losses = Object.entries(mlp.detail).map(([p, d]) => `${p} ${String(d.lossAfterWarmup)}`)
-    console.log(`MLP loss after ${opts.warmup} warm-up step(s) (must agree): ${losses.join(', ')}`)
-  }
   const seconds = round((performance.now() - started) / 1000, 1)
   const report = {
     date: new Date().toISOString(),
@@ -374,6 +678,8 @@ const main = async (): Promise<void> => {
     options: opts,
     seconds,
     rows,
+    notes,
+    checks,
     table,
   }
   mkdirSync(dirname(opts.out), { recursive: true })

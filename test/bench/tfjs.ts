@@ -13,7 +13,10 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
-import { type MatmulCase, type MlpInit, type MlpRun, type Peer, type Timed, storedShapes } from './peer.js'
+import {
+  type ElementwiseCase, type MaskCase, type MaskRun, type MatmulCase, type MlpDropoutInit, type MlpInit, type MlpRun, type Peer, type Timed,
+  Unsupported, storedShapes,
+} from './peer.js'
 
 const require = createRequire(import.meta.url)
 setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + '/')
@@ -29,13 +32,16 @@ const use = async (backend: Backend): Promise<void> => {
   }
 }
 
-const matmul = async (backend: Backend, c: MatmulCase, a: Float32Array, fresh: () => Float32Array): Promise<Timed> => {
+const matmul = async (backend: Backend, c: MatmulCase, a: Float32Array | Float64Array, fresh: () => Float32Array | Float64Array): Promise<Timed> => {
+  if ((c.dtype ?? 'float32') !== 'float32' || !(a instanceof Float32Array)) throw new Unsupported('tfjs has no float64 tensors')
   await use(backend)
   const shapes = storedShapes(c)
   const A = tf.tensor2d(a, shapes.a)
   const run = async (): Promise<number> => {
     await use(backend)
-    const B = tf.tensor2d(fresh(), shapes.b)
+    const b = fresh()
+    if (!(b instanceof Float32Array)) throw new Unsupported('tfjs has no float64 tensors')
+    const B = tf.tensor2d(b, shapes.b)
     const t0 = performance.now()
     const C = tf.matMul(A, B, c.transA, c.transB)
     const t = performance.now() - t0
@@ -44,6 +50,42 @@ const matmul = async (backend: Backend, c: MatmulCase, a: Float32Array, fresh: (
     return t
   }
   return { run, dispose: () => { A.dispose() } }
+}
+
+const elementwise = async (backend: Backend, c: ElementwiseCase): Promise<Timed> => {
+  await use(backend)
+  const run = async (): Promise<number> => {
+    await use(backend)
+    const [x, y, z] = c.fresh().map((d) => tf.tensor1d(d)) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor1D]
+    const t0 = performance.now()
+    const p = tf.mul(x, y)
+    const r = tf.add(p, z)
+    const t = performance.now() - t0
+    tf.dispose([x, y, z, p, r])
+    return t
+  }
+  return { run, dispose: () => undefined }
+}
+
+/** tfjs has no threefry: its mask is `randomUniform < p` from its own generator, as its `tf.dropout` draws it. */
+const bernoulli = async (backend: Backend, c: MaskCase): Promise<MaskRun> => {
+  await use(backend)
+  let seed = c.seed
+  const run = async (): Promise<number> => {
+    await use(backend)
+    const s = seed++ // a fresh seed per run
+    const t0 = performance.now()
+    const u = tf.randomUniform([...c.shape], 0, 1, 'float32', s)
+    const m = tf.less(u, c.p)
+    const t = performance.now() - t0
+    tf.dispose([u, m])
+    return t
+  }
+  return {
+    run,
+    detail: () => ({ rng: 'tf.randomUniform (its own generator, not threefry) < p' }),
+    dispose: () => undefined,
+  }
 }
 
 const mlp = async (backend: Backend, init: MlpInit): Promise<MlpRun> => {
@@ -64,11 +106,17 @@ const mlp = async (backend: Backend, init: MlpInit): Promise<MlpRun> => {
     }
     return tf.losses.softmaxCrossEntropy(y, h) // mean over the batch
   }
+  return stepRun(backend, optimizer, loss, () => undefined, [...w, ...b, x, y])
+}
+
+/** A timed train step (`minimize`, then `after` inside the clock) keeping the last loss, and what to dispose at the end. */
+const stepRun = (backend: Backend, optimizer: tf.Optimizer, loss: () => tf.Scalar, after: () => void, owned: readonly tf.Tensor[], detail?: () => Record<string, string>): MlpRun => {
   let last: tf.Scalar | null = null
   const run = async (): Promise<number> => {
     await use(backend)
     const t0 = performance.now()
     const value = optimizer.minimize(loss, true)
+    after()
     const t = performance.now() - t0
     last?.dispose()
     last = value
@@ -81,18 +129,57 @@ const mlp = async (backend: Backend, init: MlpInit): Promise<MlpRun> => {
       const [v] = await last.data()
       return v ?? NaN
     },
+    ...(detail === undefined ? {} : { detail }),
     dispose: () => {
       last?.dispose()
       optimizer.dispose()
-      tf.dispose([...w, ...b, x, y])
+      tf.dispose([...owned])
     },
   }
+}
+
+/**
+ * The MLP step with dropout and max-norm: `tf.dropout` (inverted, its own
+ * generator) on the input and hidden layers inside the loss, then after the
+ * momentum update each weight matrix's columns are scaled by c/‖w‖ where ‖w‖ > c.
+ */
+const mlpDropout = async (backend: Backend, init: MlpDropoutInit): Promise<MlpRun> => {
+  await use(backend)
+  const { sizes, batch, keepInput, keepHidden, maxNorm: c } = init
+  const layers = sizes.length - 1
+  const w = init.weights.map((v, l) => tf.variable(tf.tensor2d(v, [sizes[l]!, sizes[l + 1]!])))
+  const b = init.biases.map((v) => tf.variable(tf.tensor1d(v)))
+  const x = tf.tensor2d(init.x, [batch, sizes[0]!])
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(init.labels, 'int32'), sizes[layers]!))
+  const optimizer = tf.train.momentum(init.learningRate, init.momentum)
+  let seed = init.seed
+  const loss = (): tf.Scalar => {
+    let h: tf.Tensor = tf.dropout(x, 1 - keepInput, undefined, seed++)
+    for (let l = 0; l < layers; l++) {
+      const z = tf.add(tf.matMul(h, w[l]!), b[l]!)
+      h = l < layers - 1 ? tf.dropout(tf.relu(z), 1 - keepHidden, undefined, seed++) : z
+    }
+    return tf.losses.softmaxCrossEntropy(y, h)
+  }
+  // ‖w[:, j]‖ ≤ c: keep (w·1 is w to the bit); else scale by c/‖w[:, j]‖.
+  const project = (): void => {
+    tf.tidy(() => {
+      for (const v of w) {
+        const n = tf.sqrt(tf.sum(tf.square(v), 0, true))
+        v.assign(tf.mul(v, tf.where(tf.lessEqual(n, c), tf.onesLike(n), tf.div(c, n))))
+      }
+    })
+  }
+  return stepRun(backend, optimizer, loss, project, [...w, ...b, x, y], () => ({ rng: 'tf.dropout (its own generator, not threefry)' }))
 }
 
 const peer = (backend: Backend): Peer => ({
   name: `tfjs-${backend}`,
   matmul: (c, a, fresh) => matmul(backend, c, a, fresh),
   mlp: (init) => mlp(backend, init),
+  mlpDropout: (init) => mlpDropout(backend, init),
+  elementwise: (c) => elementwise(backend, c),
+  bernoulli: (c) => bernoulli(backend, c),
 })
 
 export const tfjsCpu: Peer = peer('cpu')

@@ -1,4 +1,5 @@
 /** Small helpers shared by the benchmark modules. */
+import { readFileSync } from 'node:fs'
 
 /** Fills `x` with deterministic values in [-1, 1) (a 32-bit LCG: benchmarks need no real randomness). */
 export const fillUniform = <T extends Float32Array | Float64Array>(x: T, seed: number): T => {
@@ -37,4 +38,21 @@ export const collectGarbage = async (): Promise<void> => {
 export const memoryMiB = (): { rss: number; live: number } => {
   const m = process.memoryUsage()
   return { rss: m.rss / 2 ** 20, live: (m.heapUsed + m.external) / 2 ** 20 }
+}
+
+/**
+ * The peak resident set of this process in MiB. On Linux it is `VmHWM` from
+ * /proc/self/status, the high-water mark of this process's own address space:
+ * `process.resourceUsage().maxRSS` (getrusage) is no use in a child process,
+ * because Linux carries the parent's RSS at fork over the exec into it, so every
+ * child of a large parent reported the parent's size. Elsewhere, maxRSS.
+ */
+export const peakRssMiB = (): { readonly mib: number; readonly source: string } => {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'))
+    if (m !== null) return { mib: Number(m[1]) / 1024, source: 'VmHWM' }
+  } catch {
+    // not Linux
+  }
+  return { mib: process.resourceUsage().maxRSS / 1024, source: 'maxRSS' } // maxRSS is in KiB
 }

@@ -136,6 +136,10 @@ describe('the live page in Chromium', () => {
     await page.goto(`${base}/live.html`)
     await page.locator('.live-root[data-state="ready"]').waitFor({ timeout: 60_000 })
     await expect.poll(() => page.getByTestId('status').textContent()).toContain('1500 training and 500 test digits')
+    // The page trains on WebAssembly SIMD, on one thread: a page's main thread may not block, so there are no workers.
+    expect(await page.locator('.live-root').getAttribute('data-backend')).toBe('wasm')
+    expect(await page.locator('.live-root').getAttribute('data-threads')).toBe('1')
+    expect(await page.getByTestId('status').textContent()).toContain('kernels run on WebAssembly SIMD on 1 thread')
     expect(await checkMasksAgainstNode(0)).toBe(0)
     // JAX prints 0.947667 for jax.random.uniform(jax.random.key(0)).
     expect(await page.getByTestId('uniform').textContent()).toContain('random.uniform(random.key(0)) = 0.947667')

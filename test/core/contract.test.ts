@@ -42,7 +42,7 @@ describe('bool tensors hold only the bytes 0 and 1', () => {
     expect(errorOf(() => neg(b)).message).toBe('neg: is not defined for bool tensors; cast to int32 first')
     expect(errorOf(() => scatterAdd(b, tensor([0, 0, 0], 'int32'), { size: 1 })).message).toMatch(/^scatterAdd: updates must be numeric, got bool/)
     const results = [abs(b), sign(b), relu(b), max(b, { axis: 0, keepdims: true }), where(b, b, tensor(false)), gather(b, tensor([2, 2], 'int32')),
-      pad(b, [1], [1]), concat([b, b]), transpose(reshape(b, [3, 1])), broadcastTo(b, [2, 3]), cast(tensor([5, 0, -1]), 'bool'), greater(tensor([1, 2]), 1)]
+      pad(b, [[1, 1]]), concat([b, b]), transpose(reshape(b, [3, 1])), broadcastTo(b, [2, 3]), cast(tensor([5, 0, -1]), 'bool'), greater(tensor([1, 2]), 1)]
     for (const r of results) {
       expect(r.dtype === 'bool' ? Array.from(r.toTypedArray()).every((v) => v === 0 || v === 1) : r.dtype).toBe(true)
       expect(r.toString()).not.toMatch(/\d{2,}/)

@@ -56,3 +56,39 @@ describe('optim.fromConfig', () => {
     same({ type: 'momentum', learningRate: 0.1, momentum: 0.9, nesterov: true }, optim.momentum({ learningRate: 0.1, momentum: 0.9, nesterov: true }))
   })
 })
+
+describe('the optax schedules in configs', () => {
+  const schedule = (u: unknown): optim.Schedule => {
+    const r = io.decodeScheduleConfig(u)
+    if (E.isLeft(r)) throw r.left
+    return optim.scheduleFromConfig(r.right)
+  }
+  it('decode to the schedules they name, with the same defaults', () => {
+    const same = (u: unknown, s: optim.Schedule) => { expect([0, 1, 5, 50, 99, 100, 101, 1000].map(schedule(u))).toEqual([0, 1, 5, 50, 99, 100, 101, 1000].map(s)) }
+    same({ type: 'linear', initValue: 0, endValue: 1, transitionSteps: 100 }, optim.linear(0, 1, 100))
+    same({ type: 'linear', initValue: 1, endValue: 0, transitionSteps: 10, transitionBegin: 5 }, optim.linear(1, 0, 10, 5))
+    same({ type: 'cosineDecay', initValue: 0.1, decaySteps: 100 }, optim.cosineDecay(0.1, 100))
+    same({ type: 'cosineDecay', initValue: 0.1, decaySteps: 100, alpha: 0.1, exponent: 2 }, optim.cosineDecay(0.1, 100, 0.1, 2))
+    same({ type: 'warmupCosineDecay', initValue: 0, peakValue: 1, warmupSteps: 10, decaySteps: 100 }, optim.warmupCosineDecay(0, 1, 10, 100))
+    same({ type: 'warmupCosineDecay', initValue: 0, peakValue: 1, warmupSteps: 10, decaySteps: 100, endValue: 0.1, exponent: 2 }, optim.warmupCosineDecay(0, 1, 10, 100, 0.1, 2))
+    same({ type: 'piecewiseConstant', initValue: 1, boundariesAndScales: { 50: 0.1, 100: 0.5 } }, optim.piecewiseConstant(1, { 50: 0.1, 100: 0.5 }))
+  })
+  it('refuse bad fields when decoded, and what only the schedule can check when it is made', () => {
+    const left = (u: unknown) => E.isLeft(io.decodeScheduleConfig(u))
+    expect(left({ type: 'linear', initValue: 0, endValue: 1, transitionSteps: -1 })).toBe(true)
+    expect(left({ type: 'linear', initValue: 0, endValue: 1, transitionSteps: 10, transitionbegin: 2 })).toBe(true)
+    expect(left({ type: 'cosineDecay', initValue: 0.1, decaySteps: 0 })).toBe(true)
+    expect(left({ type: 'piecewiseConstant', initValue: 1, boundariesAndScales: { soon: 0.5 } })).toBe(true)
+    expect(left({ type: 'piecewiseConstant', initValue: 1, boundariesAndScales: { 10: -1 } })).toBe(true)
+    expect(() => schedule({ type: 'warmupCosineDecay', initValue: 0, peakValue: 1, warmupSteps: 10, decaySteps: 10 })).toThrow(
+      'optim.warmupCosineDecay: decaySteps must be a finite number greater than warmupSteps (10), got 10',
+    )
+  })
+  it('drive the learning rate of a training config', () => {
+    const update = optim.fromConfig(decode({ ...base, optimizer: { type: 'sgd', learningRate: 1 }, schedules: { learningRate: { type: 'linear', initValue: 0, endValue: 1, transitionSteps: 2 } } }))
+    const [q, s] = update(p, update.init(p), g)
+    const [r] = update(q, s, g)
+    expect(vals(q.b)).toEqual([1])
+    expect(vals(r.b)).toEqual([0.5])
+  })
+})

@@ -1,7 +1,7 @@
 import { test as fcTest } from '@fast-check/vitest'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { TensorError, add, mul, norm, sub, tensor, type Tensor, type Tree, tree } from 'grad-ts'
+import { add, mul, norm, sub, tensor, type Tensor, type Tree, tree } from 'grad-ts'
 import * as optim from '../../src/optim/index.js'
 import {
   chainAssociativityProperty,
@@ -19,16 +19,8 @@ import {
   transformIdentityProperty,
   treesEqual,
 } from '../../laws/optim.js'
+import { errorOf } from '../errors.js'
 
-const errorOf = (f: () => unknown): string => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof TensorError) return e.message
-    throw e
-  }
-  throw new Error('expected a TensorError')
-}
 const vals = (t: Tensor): number[] => Array.from(t.toTypedArray())
 
 describe('optimizer laws', () => {
@@ -275,4 +267,17 @@ describe('composition and errors', () => {
     expect(transformIdentityLaw(optim.adam({ learningRate: 0.1 }), { params: p, grads: [g, g] })).toBe(true)
     expect(vals(add(a.w, 0))).toEqual(vals(b.w))
   })
+})
+
+describe('a learning rate is one multiplication', () => {
+  // Every float32 kind: zeros of both signs, subnormals, the largest, infinities, ordinary values.
+  const f32 = fc.oneof(fc.constantFrom(0, -0, 2 ** -149, -(2 ** -149), 3.4028234663852886e38, Infinity, -Infinity), fc.float({ noNaN: true }))
+  fcTest.prop([fc.array(f32, { minLength: 1, maxLength: 8 }), fc.oneof(fc.constantFrom(0, 1e-3, 0.5, 1e30), fc.double({ min: 0, max: 10, noNaN: true }))])(
+    'sgd without momentum gives w + (−(ε·g)) bit for bit, signed zeros included', (gs, lr) => {
+      const g = tensor(gs)
+      const [u] = optim.sgd(lr).update({ g }, optim.sgd(lr).init({ g }), { g })
+      const want = gs.map((x) => -Math.fround(Math.fround(lr) * Math.fround(x)))
+      const got = Array.from(u.g.toTypedArray())
+      expect(got.every((v, i) => Object.is(v, want[i]))).toBe(true)
+    })
 })

@@ -1,7 +1,7 @@
 import { test as fcTest } from '@fast-check/vitest'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { TensorError, add, clip, div, grad, mul, norm, sum, tensor, type Tensor, tree } from 'grad-ts'
+import { add, clip, div, grad, mul, norm, sum, tensor, type Tensor, tree } from 'grad-ts'
 import * as optim from '../../src/optim/index.js'
 import type { MaxNormOptions as MaxNormOptionsLike } from '../../src/optim/index.js'
 import {
@@ -20,17 +20,9 @@ import {
   maxNormUnitsIndependentProperty,
   maxNormWeightsArb,
 } from '../../laws/projection.js'
+import { tensorErrorOf as errorOf } from '../errors.js'
 
 const bits = (t: Tensor): number[] => Array.from(t.toTypedArray())
-const errorOf = (f: () => unknown): TensorError => {
-  try {
-    f()
-  } catch (e) {
-    if (e instanceof TensorError) return e
-    throw e
-  }
-  throw new Error('expected a TensorError')
-}
 
 describe('maxNorm: known answers', () => {
   for (const dtype of ['float32', 'float64'] as const) {

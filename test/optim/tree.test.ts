@@ -116,3 +116,50 @@ describe('structure checks compare structure, not printed paths', () => {
     expect(tree.zipWith(add)({ 'a.b': x, c: [x] }, { 'a.b': x, c: [x] }).c[0].item()).toBe(2)
   })
 })
+
+describe('tree.leaves, tree.map with paths and tree.zerosLike', () => {
+  interface Layer { w: Tensor; b: Tensor }
+  interface Model { layers: readonly Layer[]; scale: Tensor }
+  const model: Model = { layers: [{ w: tensor([[1, 2]], 'float64'), b: tensor([3]) }, { w: tensor([[-1], [2]]), b: tensor([0.5], 'float64') }], scale: tensor(2) }
+
+  it('leaves are the flatten order: arrays by index, records by key order (jax.tree_util.tree_leaves)', () => {
+    expect(tree.leaves(model).map((l) => l.toTypedArray()[0])).toEqual([1, 3, -1, 0.5, 2])
+    expect(tree.leaves(tensor([7]))).toHaveLength(1)
+    expect(tree.leaves({})).toHaveLength(0)
+  })
+
+  it('map calls f(leaf, path) in leaf order, keeps the structure and the type (jax.tree_util.tree_map_with_path)', () => {
+    const seen: string[] = []
+    const out: Model = tree.map((x, path) => {
+      seen.push(path)
+      return path.endsWith('.b') ? mul(x, 10) : x
+    })(model)
+    expect(seen).toEqual(['layers.0.w', 'layers.0.b', 'layers.1.w', 'layers.1.b', 'scale'])
+    expect(out.layers[1]!.b.item()).toBe(5)
+    expect(out.layers[0]!.w).toBe(model.layers[0]!.w)
+    expect(Object.keys(out)).toEqual(['layers', 'scale'])
+    expect(tree.map((x, p) => (p === '' ? add(x, 1) : x))(tensor([1])).item()).toBe(2)
+  })
+
+  it('zerosLike keeps structure, shapes and dtypes, gives +0, and is typed like its argument', () => {
+    const z: Model = tree.zerosLike(model)
+    expect(tree.flatten(z).map((l) => `${l.path}:${l.value.dtype}[${l.value.shape.join(',')}]`)).toEqual(
+      tree.flatten(model).map((l) => `${l.path}:${l.value.dtype}[${l.value.shape.join(',')}]`),
+    )
+    expect(tree.leaves(z).every((l) => Array.from(l.toTypedArray()).every((v) => Object.is(v, 0)))).toBe(true)
+    expect(tree.zerosLike(tensor([1, 2], 'int32')).dtype).toBe('int32')
+  })
+
+  it('malformed trees are errors naming the function', () => {
+    const errorOf = (f: () => unknown): string => {
+      try {
+        f()
+      } catch (e) {
+        return (e as Error).message
+      }
+      throw new Error('expected an error')
+    }
+    expect(errorOf(() => tree.map((x) => x)({ w: 3 } as never))).toBe('tree.map: w is not a tensor, array or plain record (got 3)')
+    expect(errorOf(() => tree.zerosLike({ w: [null] } as never))).toBe('tree.zerosLike: w.0 is not a tensor, array or plain record (got null)')
+  })
+})

@@ -7,7 +7,8 @@ import { type AxisOptions, broadcastShapes, checkSize, normAxes } from '../../co
 import { type Tensor, arange, elementsIfConcrete, tensorArg, zeros } from '../../core/tensor.js'
 import { describe, optionsOf } from '../../core/check.js'
 import { isFloat, promote } from '../../core/dtype.js'
-import { type TensorLike, abs, add, asTensor, coerce2, cast, div, equal, exp, log, maximum, minimum, mul, neg, sqrt, stopGradient, sub, where } from './elementwise.js'
+import { type TensorLike, abs, add, asTensor, coerce2, cast, div, equal, exp, floatUnary, log, maximum, minimum, mul, neg, sqrt, stopGradient, sub, where } from './elementwise.js'
+import { softplus } from './activations.js'
 import { expandDims, reshape } from './shape.js'
 import { type ReduceOptions, axesOf, max, sum } from './reduce.js'
 
@@ -35,6 +36,16 @@ export const mean = (x: Tensor, options: ReduceOptions = {}): Tensor => {
  * @since 0.1.0
  */
 export const square = (x: Tensor): Tensor => mul(tensorArg('square', 'x', x), x)
+
+/**
+ * `1/√x` elementwise, as `jax.lax.rsqrt` — composed as `1 / sqrt(x)`, so a
+ * float32 result may be an ulp from the correctly rounded one.
+ * @example
+ * import { rsqrt, tensor } from 'grad-ts'
+ * console.assert(rsqrt(tensor([4, 0.25])).toTypedArray().join() === '0.5,2')
+ * @since 0.2.0
+ */
+export const rsqrt = (x: TensorLike): Tensor => div(1, sqrt(floatUnary('rsqrt', x)))
 
 /**
  * `log Σ exp(x)` over axes (all by default, as `jax.nn.logsumexp`), stable for
@@ -179,6 +190,30 @@ export const softmaxCrossEntropy = (logits: Tensor, labels: Tensor): Tensor => {
     throw new TensorError(op, `target distributions ${fmtShape(labels.shape)} must match the logits ${fmtShape(logits.shape)}`)
   }
   return neg(mean(sum(mul(labels, lp), { axis: -1 })))
+}
+
+/**
+ * Binary cross-entropy of logits and labels in [0, 1], elementwise, as
+ * `optax.sigmoid_binary_cross_entropy(logits, labels)`:
+ * `−z·log σ(x) − (1 − z)·log(1 − σ(x))`, computed stably as
+ * `softplus(x) − x·z` (finite for logits of ±1e4). Like optax — and unlike
+ * {@link softmaxCrossEntropy}, which averages — it returns the loss of each
+ * element; take its `mean` for the usual scalar. Logits are float; labels
+ * (float, int or bool) are cast to their dtype and broadcast against them.
+ * @example
+ * import { mean, sigmoidBinaryCrossEntropy, tensor } from 'grad-ts'
+ * const l = sigmoidBinaryCrossEntropy(tensor([0, 1e4, -1e4], 'float64'), tensor([1, 1, 1], 'float64'))
+ * console.assert(l.toTypedArray().join() === `${Math.LN2},0,10000`)
+ * console.assert(mean(l).item() === (Math.LN2 + 1e4) / 3)
+ * @since 0.2.0
+ */
+export const sigmoidBinaryCrossEntropy = (logits: Tensor, labels: TensorLike): Tensor => {
+  const op = 'sigmoidBinaryCrossEntropy'
+  if (!isFloat(tensorArg(op, 'logits', logits).dtype)) throw new TensorError(op, `logits must be float32 or float64, got ${logits.dtype}`)
+  const z0 = asTensor(op, 'labels', labels, logits.dtype)
+  const z = cast(z0, logits.dtype)
+  broadcastShapes(logits.shape, z.shape, op)
+  return sub(softplus(logits), mul(logits, z))
 }
 
 /**

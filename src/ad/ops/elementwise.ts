@@ -57,7 +57,8 @@ export const coerce2 = (op: string, a: TensorLike, b: TensorLike, lift: 'none' |
 
 // ---------------------------------------------------------------- unary
 
-const floatUnary = (op: string, x: TensorLike): Tensor => {
+/** An op's argument as a float tensor: floats pass, integers and bools become float32 (as jax.nn's functions compute). @internal */
+export const floatUnary = (op: string, x: TensorLike): Tensor => {
   const t = asTensor(op, 'x', x)
   return isFloat(t.dtype) ? t : cast(t, 'float32')
 }
@@ -75,6 +76,10 @@ export const neg = (x: TensorLike): Tensor => {
  * console.assert(exp(0).item() === 1)
  * @since 0.1.0 */
 export const exp = (x: TensorLike): Tensor => bind('exp', [floatUnary('exp', x)], undefined)
+/** `eˣ − 1`, accurate for small x (JAX's `jnp.expm1`). @example import { expm1, tensor } from 'grad-ts'
+ * console.assert(expm1(tensor(1e-10, 'float64')).item() === Math.expm1(1e-10) && expm1(0).item() === 0)
+ * @since 0.2.0 */
+export const expm1 = (x: TensorLike): Tensor => bind('expm1', [floatUnary('expm1', x)], undefined)
 /** Natural logarithm. @example import { log } from 'grad-ts'
  * console.assert(log(1).item() === 0)
  * @since 0.1.0 */
@@ -95,6 +100,21 @@ export const abs = (x: TensorLike): Tensor => bind('abs', [asTensor('abs', 'x', 
  * console.assert(sign(tensor([-2, 0, 5])).toTypedArray().join() === '-1,0,1')
  * @since 0.1.0 */
 export const sign = (x: TensorLike): Tensor => bind('sign', [asTensor('sign', 'x', x)], undefined)
+/** Sine (radians). @example import { sin, tensor } from 'grad-ts'
+ * console.assert(sin(tensor(Math.PI / 2, 'float64')).item() === 1 && sin(0).item() === 0)
+ * @since 0.2.0 */
+export const sin = (x: TensorLike): Tensor => bind('sin', [floatUnary('sin', x)], undefined)
+/** Cosine (radians). @example import { cos, tensor } from 'grad-ts'
+ * console.assert(cos(tensor(Math.PI, 'float64')).item() === -1 && cos(0).item() === 1)
+ * @since 0.2.0 */
+export const cos = (x: TensorLike): Tensor => bind('cos', [floatUnary('cos', x)], undefined)
+/**
+ * Tangent (radians). A primitive of its own, as `lax.tan`: float32 results are
+ * rounded once, where `sin(x) / cos(x)` would round three times.
+ * @example import { tan, tensor } from 'grad-ts'
+ * console.assert(tan(tensor(Math.PI / 4, 'float64')).item() === Math.tan(Math.PI / 4) && tan(0).item() === 0)
+ * @since 0.2.0 */
+export const tan = (x: TensorLike): Tensor => bind('tan', [floatUnary('tan', x)], undefined)
 /** Hyperbolic tangent. @example import { tanh } from 'grad-ts'
  * console.assert(tanh(0).item() === 0)
  * @since 0.1.0 */
@@ -107,6 +127,17 @@ export const sigmoid = (x: TensorLike): Tensor => bind('sigmoid', [floatUnary('s
  * console.assert(relu(tensor([-1, 2])).toTypedArray().join() === '0,2')
  * @since 0.1.0 */
 export const relu = (x: TensorLike): Tensor => bind('relu', [asTensor('relu', 'x', x)], undefined)
+
+/**
+ * The error function `erf(x) = (2/√π) ∫₀ˣ e^(−t²) dt`, as `jax.lax.erf`: within
+ * 2 ulp in float64 (its series summed in double-double arithmetic for |x| < 2,
+ * its continued fraction for erfc above), and that value rounded once in
+ * float32. Its derivative is `(2/√π)·e^(−x²)`.
+ * @example import { erf, tensor } from 'grad-ts'
+ * console.assert(Math.abs(erf(tensor(1, 'float64')).item() - 0.8427007929497149) < 2e-16)
+ * console.assert(erf(tensor(-Infinity, 'float64')).item() === -1 && erf(0).item() === 0)
+ * @since 0.2.0 */
+export const erf = (x: TensorLike): Tensor => bind('erf', [floatUnary('erf', x)], undefined)
 
 // ---------------------------------------------------------------- binary
 

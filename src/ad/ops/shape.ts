@@ -7,9 +7,9 @@ import { describe, isArray, optionsOf } from '../../core/check.js'
 import { promote } from '../../core/dtype.js'
 import { TensorError, fmtShape } from '../../core/errors.js'
 import { type AxisOptions, type OneAxisOptions, type Shape, checkShape, normAxes, normAxis, oneAxisOf, shapeEq, sizeOf } from '../../core/shape.js'
-import { type Tensor, tensorArg } from '../../core/tensor.js'
+import { type Tensor, scalar, tensorArg } from '../../core/tensor.js'
 import { bind } from '../trace.js'
-import { cast } from './elementwise.js'
+import { cast, where } from './elementwise.js'
 import { sum } from './reduce.js'
 
 
@@ -113,15 +113,56 @@ export const slice = (x: Tensor, begin: readonly number[], end?: readonly number
 }
 
 
+/** `jnp.pad`'s `pad_width`: one count for both sides of every axis, one `[before, after]` pair for every axis, or a pair per axis. @since 0.2.0 */
+export type PadWidth = number | readonly [number] | readonly [number, number] | readonly (readonly [number, number])[]
+
+/** Options of {@link pad} in its `jnp.pad` form. @since 0.2.0 */
+export interface PadOptions {
+  /** Only `'constant'` (the default, as in JAX). */
+  readonly mode?: 'constant'
+  /** The value the padding holds; default 0. */
+  readonly constantValues?: number
+}
+
+/** One `[before, after]` pair per axis from jnp.pad's forms (NumPy broadcasting of pad_width to shape [rank, 2]). */
+const padPairs = (x: Tensor, w: unknown): readonly (readonly [number, number])[] => {
+  const count = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0
+  const bad = () => new TensorError('pad', `padWidth must be a non-negative integer, a pair [before, after], or ${x.rank} such pairs for ${fmtShape(x.shape)}, got ${isArray(w) ? JSON.stringify(w) : describe(w)}`)
+  if (count(w)) return x.shape.map(() => [w, w] as const)
+  if (!isArray(w)) throw bad()
+  if (w.length === 1 && count(w[0])) return x.shape.map(() => [w[0] as number, w[0] as number] as const)
+  if (w.length === 2 && count(w[0]) && count(w[1])) return x.shape.map(() => [w[0] as number, w[1] as number] as const)
+  const pairs = w.every((p) => isArray(p) && p.length === 2 && count(p[0]) && count(p[1])) ? (w as readonly (readonly [number, number])[]) : undefined
+  if (pairs === undefined || (pairs.length !== x.rank && pairs.length !== 1)) throw bad()
+  return pairs.length === 1 ? x.shape.map(() => pairs[0]!) : pairs
+}
+
 /**
- * Pads with zeros: `before[i]` elements before and `after[i]` after axis i.
+ * Pads `x` with a constant, as `jnp.pad(x, pad_width, mode='constant',
+ * constant_values=0)`: `padWidth` is `n` (n on both sides of every axis),
+ * `[before, after]` (on every axis) or one such pair per axis.
+ * `constantValues` is one number (JAX also takes a pair per axis).
  * @example
  * import { pad, tensor } from 'grad-ts'
- * console.assert(pad(tensor([1, 2]), [1], [2]).toTypedArray().join() === '0,1,2,0,0')
+ * console.assert(pad(tensor([1, 2]), [1, 2]).toTypedArray().join() === '0,1,2,0,0')
+ * console.assert(pad(tensor([[1]]), 1, { constantValues: 9 }).toTypedArray().join() === '9,9,9,9,1,9,9,9,9')
+ * console.assert(pad(tensor([[1, 2]]), [[0, 0], [1, 0]]).toTypedArray().join() === '0,1,2')
  * @since 0.1.0
  */
-export const pad = (x: Tensor, before: readonly number[], after: readonly number[]): Tensor => {
+export const pad = (x: Tensor, padWidth: PadWidth, options: PadOptions = {}): Tensor => {
   tensorArg('pad', 'x', x)
+  const { mode = 'constant', constantValues = 0 } = optionsOf('pad', options)
+  if ((mode as string) !== 'constant') throw new TensorError('pad', `mode must be 'constant' (the only mode), got ${describe(mode)}`)
+  if (typeof constantValues !== 'number') throw new TensorError('pad', `constantValues must be a number, got ${describe(constantValues)}`)
+  const pairs = padPairs(x, padWidth)
+  const padded = padZeros(x, pairs.map((p) => p[0]), pairs.map((p) => p[1]))
+  if (constantValues === 0 || padded === x) return padded
+  // Exact: the elements of x are selected, never shifted by the constant and back.
+  const inside = padZeros(bind('broadcastTo', [scalar(1, 'bool')], { shape: x.shape }), pairs.map((p) => p[0]), pairs.map((p) => p[1]))
+  return where(inside, padded, constantValues)
+}
+
+const padZeros = (x: Tensor, before: readonly number[], after: readonly number[]): Tensor => {
   const ok = (v: readonly number[]) => isArray(v) && v.length === x.rank && v.every((n) => Number.isInteger(n) && n >= 0)
   if (!ok(before) || !ok(after)) throw new TensorError('pad', `needs ${x.rank} non-negative integers before and after for ${fmtShape(x.shape)}, got [${before.join(',')}] and [${after.join(',')}]`)
   return before.every((v) => v === 0) && after.every((v) => v === 0) ? x : bind('pad', [x], { before, after })

@@ -6,9 +6,9 @@
  * primitives one level down — a wider reduction, a transpose with the batch
  * axis kept in front, a gather on a flattened axis — never a loop over slices.
  */
-import { type Tensor, arange } from '../../core/tensor.js'
+import { type Tensor, arange, zeros } from '../../core/tensor.js'
 import { add, greaterEqual, less, mul, where } from '../ops/elementwise.js'
-import type { Args, ParamsOf, Prim } from '../primitives.js'
+import { type Args, type ParamsOf, type Prim, convDims } from '../primitives.js'
 import { broadcastTo, reshape, transpose } from '../ops/shape.js'
 import { bind } from '../trace.js'
 
@@ -78,8 +78,9 @@ const keyed = <P extends 'randomBits' | 'randomSplit' | 'randomFoldIn'>(prim: P)
 
 /** @internal */
 export const batchRules: { readonly [P in Prim]: BatchRule<P> } = {
-  neg: elementwise1('neg'), exp: elementwise1('exp'), log: elementwise1('log'), log1p: elementwise1('log1p'), sqrt: elementwise1('sqrt'),
-  abs: elementwise1('abs'), sign: elementwise1('sign'), tanh: elementwise1('tanh'), sigmoid: elementwise1('sigmoid'), relu: elementwise1('relu'),
+  neg: elementwise1('neg'), exp: elementwise1('exp'), expm1: elementwise1('expm1'), log: elementwise1('log'), log1p: elementwise1('log1p'), sqrt: elementwise1('sqrt'),
+  abs: elementwise1('abs'), sign: elementwise1('sign'), sin: elementwise1('sin'), cos: elementwise1('cos'), tan: elementwise1('tan'), tanh: elementwise1('tanh'),
+  sigmoid: elementwise1('sigmoid'), relu: elementwise1('relu'), erf: elementwise1('erf'),
   add: broadcasting('add'), sub: broadcasting('sub'), mul: broadcasting('mul'), div: broadcasting('div'), pow: broadcasting('pow'),
   maximum: broadcasting('maximum'), minimum: broadcasting('minimum'),
   equal: broadcasting('equal'), notEqual: broadcasting('notEqual'), less: broadcasting('less'), lessEqual: broadcasting('lessEqual'),
@@ -140,6 +141,39 @@ export const batchRules: { readonly [P in Prim]: BatchRule<P> } = {
     const pad = (x: Tensor, d: number | null): Tensor =>
       d === null ? x : reshape(x, [size, ...Array<number>(rank - own(x, d)).fill(1), ...x.shape.slice(1)])
     return [bind('matmul', [pad(A, da), pad(B, db)], params), 0]
+  },
+  conv: ([x, w], [dx, dw], p, size) => {
+    const nsp = p.strides.length
+    const groups = p.featureGroupCount
+    if (dw === null) {
+      // A batch of inputs is a bigger batch N: [B, N, ...] → [B·N, ...].
+      const xb = moveToFront(x, dx, size)
+      const y = bind('conv', [reshape(xb, [size * xb.shape[1]!, ...xb.shape.slice(2)]), w], p)
+      return [reshape(y, [size, xb.shape[1]!, ...y.shape.slice(1)]), 0]
+    }
+    const wb = moveToFront(w, dw, size) // [B, ...window, C/G, O]
+    const window = wb.shape.slice(1, nsp + 1)
+    const [cg, o] = [wb.shape[nsp + 1]!, wb.shape[nsp + 2]!]
+    const og = o / groups
+    const axes = (n: number, from: number): number[] => Array.from({ length: n }, (_, i) => i + from)
+    if (dx === null) {
+      // A batch of filters is more output channels in each group: group g's are (b, f) for b < B, f < O/G.
+      const filters = reshape(transpose(reshape(wb, [size, ...window, cg, groups, og]), [...axes(nsp + 2, 1), 0, nsp + 3]), [...window, cg, groups * size * og])
+      const y = bind('conv', [x, filters], p) // [N, ...spatial′, G·B·O/G]
+      const front = y.shape.slice(0, -1)
+      const split = reshape(y, [...front, groups, size, og])
+      return [reshape(transpose(split, [front.length + 1, ...axes(front.length, 0), front.length, front.length + 2]), [size, ...front, o]), 0]
+    }
+    if (size === 0) {
+      const d = convDims(x.shape.filter((_, i) => i !== dx), w.shape.filter((_, i) => i !== dw), p)
+      return [zeros([0, d.n, ...d.out, d.o], x.dtype), 0] // no slices: no groups to fold them into
+    }
+    // Both batched: B·G groups in all, channels (b, c) of the inputs meeting filters (b, f).
+    const xb = moveToFront(x, dx, size) // [B, N, ...spatial, C]
+    const inputs = reshape(transpose(xb, [...axes(nsp + 1, 1), 0, nsp + 2]), [...xb.shape.slice(1, -1), size * xb.shape[nsp + 2]!])
+    const filters = reshape(transpose(wb, [...axes(nsp + 1, 1), 0, nsp + 2]), [...window, cg, size * o])
+    const y = bind('conv', [inputs, filters], { ...p, featureGroupCount: size * groups }) // [N, ...spatial′, B·O]
+    return [reshape(y, [...y.shape.slice(0, -1), size, o]), nsp + 1]
   },
   randomBits: keyed('randomBits'),
   randomSplit: keyed('randomSplit'),

@@ -11,8 +11,10 @@
 import { TensorError } from '../../core/errors.js'
 import { shapeEq } from '../../core/shape.js'
 import { type Tensor, zeros } from '../../core/tensor.js'
-import { type Args, type BinaryPrim, type ParamsOf, type Prim, type UnaryPrim, reducedShape } from '../primitives.js'
-import { abs, add, cast, div, equal, greater, greaterEqual, less, log, mul, neg, pow, sub, where } from '../ops/elementwise.js'
+import { type Args, type BinaryPrim, type ConvParams, type ParamsOf, type Prim, type UnaryPrim, convDims, dilated, reducedShape } from '../primitives.js'
+import { convP } from '../ops/conv.js'
+import { flip } from '../ops/layout.js'
+import { abs, add, cast, cos, div, equal, exp, greater, greaterEqual, less, log, mul, neg, pow, sin, sub, where } from '../ops/elementwise.js'
 import { mm } from '../ops/matmul.js'
 import { sumP } from '../ops/reduce.js'
 import { broadcastTo, concat, gather, pad, reshape, scatterAdd, slice, sumTo, transpose } from '../ops/shape.js'
@@ -82,17 +84,26 @@ const arith = {
   minimum: binary<'minimum'>((g, { inputs: [a, b] }) => mul(g, tieShare(a, b, less)), (g, { inputs: [a, b] }) => mul(g, tieShare(b, a, less))),
 }
 
+/** erf′(x) = (2/√π)·e^(−x²). */
+const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI)
+
 const unary = {
   neg: (g: Tensor) => neg(g),
   exp: (g: Tensor, { out }: Ctx<'exp'>) => mul(g, out),
+  // expm1′ = eˣ = out + 1 (JAX's rule).
+  expm1: (g: Tensor, { out }: Ctx<'expm1'>) => mul(g, add(out, 1)),
   log: (g: Tensor, { inputs: [x] }: Ctx<'log'>) => div(g, x),
   log1p: (g: Tensor, { inputs: [x] }: Ctx<'log1p'>) => div(g, add(x, 1)),
   sqrt: (g: Tensor, { out }: Ctx<'sqrt'>) => div(g, mul(out, 2)),
   // JAX's rule: select(x ≥ 0, g, −g), so abs′(0) = 1.
   abs: (g: Tensor, { inputs: [x] }: Ctx<'abs'>) => where(greaterEqual(x, 0), g, neg(g)),
+  sin: (g: Tensor, { inputs: [x] }: Ctx<'sin'>) => mul(g, cos(x)),
+  cos: (g: Tensor, { inputs: [x] }: Ctx<'cos'>) => neg(mul(g, sin(x))),
+  tan: (g: Tensor, { out }: Ctx<'tan'>) => mul(g, add(1, mul(out, out))),
   tanh: (g: Tensor, { out }: Ctx<'tanh'>) => mul(g, sub(1, mul(out, out))),
   sigmoid: (g: Tensor, { out }: Ctx<'sigmoid'>) => mul(g, mul(out, sub(1, out))),
   relu: (g: Tensor, { inputs: [x] }: Ctx<'relu'>) => where(greater(x, 0), g, 0),
+  erf: (g: Tensor, { inputs: [x] }: Ctx<'erf'>) => mul(g, mul(TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))),
 }
 
 /** `g` (of the reduced shape) brought back to the input's shape. */
@@ -114,10 +125,55 @@ const inversePerm = (perm: readonly number[]): number[] => {
   return inv
 }
 
+const range = (n: number, from = 0): number[] => Array.from({ length: n }, (_, i) => i + from)
+
+/**
+ * The cotangent of a convolution's lhs: the cotangent `g` convolved with the
+ * flipped filters, input and output channels swapped within each group, with
+ * lhs dilation = the stride and stride = the lhs dilation — a transposed
+ * convolution (JAX's `_conv_general_dilated_transpose_lhs`). Pads are chosen
+ * so the result has the lhs's extent exactly; they may be negative.
+ */
+const convLhsVjp = (g: Tensor, w: Tensor, lhs: readonly number[], p: ConvParams): Tensor => {
+  const { spatial, out, window, cg, o, groups } = convDims(lhs, w.shape, p)
+  const nsp = spatial.length
+  const og = o / groups
+  // [...window, C/G, G·O/G] → [...window, O/G, G·C/G], flipped in space.
+  const swapped = reshape(transpose(reshape(w, [...window, cg, groups, og]), [...range(nsp), nsp + 2, nsp + 1, nsp]), [...window, og, groups * cg])
+  const flipped = flip(swapped, { axis: range(nsp) })
+  const padding = spatial.map((d, a) => {
+    const k = dilated(window[a]!, p.rhsDilation[a]!)
+    const before = k - p.padding[a]![0] - 1
+    return [before, dilated(d, p.lhsDilation[a]!) + k - 1 - dilated(out[a]!, p.strides[a]!) - before] as const
+  })
+  return convP(g, flipped, { strides: p.lhsDilation, padding, lhsDilation: p.strides, rhsDilation: p.rhsDilation, featureGroupCount: groups })
+}
+
+/**
+ * The cotangent of a convolution's rhs: the lhs (channels as the batch, the
+ * batch as channels, grouped) convolved with the cotangent as the filters,
+ * with stride = the rhs dilation and rhs dilation = the stride. The high pads
+ * make the result exactly the window's extent.
+ */
+const convRhsVjp = (g: Tensor, x: Tensor, rhs: readonly number[], p: ConvParams): Tensor => {
+  const { n, spatial, out, cg, groups } = convDims(x.shape, rhs, p)
+  const nsp = spatial.length
+  // [N, ...spatial, G·C/G] → [C/G, ...spatial, G·N]: group g's features are the batch of its channels.
+  const lhs = reshape(transpose(reshape(x, [n, ...spatial, groups, cg]), [nsp + 2, ...range(nsp, 1), nsp + 1, 0]), [cg, ...spatial, groups * n])
+  const filters = transpose(g, [...range(nsp, 1), 0, nsp + 1]) // [...spatial′, N, O]
+  const padding = spatial.map((d, a) => {
+    const lo = p.padding[a]![0]
+    return [lo, dilated(out[a]!, p.strides[a]!) - dilated(d, p.lhsDilation[a]!) + dilated(rhs[a]!, p.rhsDilation[a]!) - lo - 1] as const
+  })
+  const got = convP(lhs, filters, { strides: p.rhsDilation, padding, lhsDilation: p.lhsDilation, rhsDilation: p.strides, featureGroupCount: groups })
+  return transpose(got, [...range(nsp, 1), 0, nsp + 1]) // [C/G, ...window, O] → [...window, C/G, O]
+}
+
 /** Reverse-mode rules. @internal */
 export const vjpRules: { readonly [P in Prim]: VjpRule<P> | null } = {
-  neg: unaryVjp(unary.neg), exp: unaryVjp(unary.exp), log: unaryVjp(unary.log), log1p: unaryVjp(unary.log1p), sqrt: unaryVjp(unary.sqrt),
-  abs: unaryVjp(unary.abs), sign: null, tanh: unaryVjp(unary.tanh), sigmoid: unaryVjp(unary.sigmoid), relu: unaryVjp(unary.relu),
+  neg: unaryVjp(unary.neg), exp: unaryVjp(unary.exp), expm1: unaryVjp(unary.expm1), log: unaryVjp(unary.log), log1p: unaryVjp(unary.log1p), sqrt: unaryVjp(unary.sqrt),
+  abs: unaryVjp(unary.abs), sign: null, sin: unaryVjp(unary.sin), cos: unaryVjp(unary.cos), tan: unaryVjp(unary.tan), tanh: unaryVjp(unary.tanh),
+  sigmoid: unaryVjp(unary.sigmoid), relu: unaryVjp(unary.relu), erf: unaryVjp(unary.erf),
   add: arith.add.vjp, sub: arith.sub.vjp, mul: arith.mul.vjp, div: arith.div.vjp, pow: arith.pow.vjp, maximum: arith.maximum.vjp, minimum: arith.minimum.vjp,
   equal: null, notEqual: null, less: null, lessEqual: null, greater: null, greaterEqual: null,
   where: (g, { inputs: [c, a, b] }, i) => (i === 1 ? sumTo(where(c, g, 0), a.shape) : sumTo(where(c, 0, g), b.shape)),
@@ -131,7 +187,7 @@ export const vjpRules: { readonly [P in Prim]: VjpRule<P> | null } = {
   reshape: (g, { inputs: [x] }) => reshape(g, x.shape),
   transpose: (g, { params: { perm } }) => transpose(g, inversePerm(perm)),
   broadcastTo: (g, { inputs: [x] }) => sumTo(g, x.shape),
-  slice: (g, { inputs: [x], params: { begin, end } }) => pad(g, begin, end.map((e, i) => x.shape[i]! - e)),
+  slice: (g, { inputs: [x], params: { begin, end } }) => pad(g, begin.map((b, i) => [b, x.shape[i]! - end[i]!] as const)),
   pad: (g, { inputs: [x], params: { before } }) => slice(g, before, before.map((b, i) => b + x.shape[i]!)),
   concat: (g, { inputs, params: { axis } }, i) => {
     const start = inputs.slice(0, i).reduce((s, x) => s + x.shape[axis]!, 0)
@@ -145,6 +201,7 @@ export const vjpRules: { readonly [P in Prim]: VjpRule<P> | null } = {
     i === 0
       ? sumTo(ta ? mm(b, g, { ta: tb, tb: true }) : mm(g, b, { ta: false, tb: !tb }), a.shape)
       : sumTo(tb ? mm(g, a, { ta: true, tb: ta }) : mm(a, g, { ta: !ta, tb: false }), b.shape),
+  conv: (g, { inputs: [x, w], params }, i) => (i === 0 ? convLhsVjp(g, w, x.shape, params) : convRhsVjp(g, x, w.shape, params)),
   argsort: null,
   randomBits: null,
   randomSplit: null,
@@ -154,8 +211,9 @@ export const vjpRules: { readonly [P in Prim]: VjpRule<P> | null } = {
 
 /** Forward-mode rules. @internal */
 export const jvpRules: { readonly [P in Prim]: JvpRule<P> | null } = {
-  neg: unaryJvp(unary.neg), exp: unaryJvp(unary.exp), log: unaryJvp(unary.log), log1p: unaryJvp(unary.log1p), sqrt: unaryJvp(unary.sqrt),
-  abs: unaryJvp(unary.abs), sign: null, tanh: unaryJvp(unary.tanh), sigmoid: unaryJvp(unary.sigmoid), relu: unaryJvp(unary.relu),
+  neg: unaryJvp(unary.neg), exp: unaryJvp(unary.exp), expm1: unaryJvp(unary.expm1), log: unaryJvp(unary.log), log1p: unaryJvp(unary.log1p), sqrt: unaryJvp(unary.sqrt),
+  abs: unaryJvp(unary.abs), sign: null, sin: unaryJvp(unary.sin), cos: unaryJvp(unary.cos), tan: unaryJvp(unary.tan), tanh: unaryJvp(unary.tanh),
+  sigmoid: unaryJvp(unary.sigmoid), relu: unaryJvp(unary.relu), erf: unaryJvp(unary.erf),
   add: arith.add.jvp, sub: arith.sub.jvp, mul: arith.mul.jvp, div: arith.div.jvp, pow: arith.pow.jvp, maximum: arith.maximum.jvp, minimum: arith.minimum.jvp,
   equal: null, notEqual: null, less: null, lessEqual: null, greater: null, greaterEqual: null,
   // Each branch's tangent broadcast to the output, as the binary ops' JVPs do: the
@@ -172,11 +230,13 @@ export const jvpRules: { readonly [P in Prim]: JvpRule<P> | null } = {
   transpose: ([t], { params }) => transpose(t!, params.perm),
   broadcastTo: ([t], { params }) => broadcastTo(t!, params.shape),
   slice: ([t], { params }) => slice(t!, params.begin, params.end),
-  pad: ([t], { params }) => pad(t!, params.before, params.after),
+  pad: ([t], { params }) => pad(t!, params.before.map((b, i) => [b, params.after[i]!] as const)),
   concat: (ts, { inputs, params: { axis } }) => concat(ts.map((t, i) => t ?? zeros(inputs[i]!.shape, inputs[i]!.dtype)), { axis }),
   gather: ([t], { inputs: [, idx], params: { axis } }) => gather(t!, idx, { axis }),
   scatterAdd: ([t], { inputs: [, idx], params: { axis, size } }) => scatterAdd(t!, idx, { axis, size }),
   matmul: ([ta, tb], { inputs: [a, b], params }) => sumOf([ta === null ? undefined : mm(ta, b, params), tb === null ? undefined : mm(a, tb, params)]),
+  // Bilinear: conv(ẋ, w) + conv(x, ẇ).
+  conv: ([tx, tw], { inputs: [x, w], params }) => sumOf([tx === null ? undefined : convP(tx, w, params), tw === null ? undefined : convP(x, tw, params)]),
   argsort: null,
   randomBits: null,
   randomSplit: null,

@@ -7,10 +7,11 @@
  */
 import { type DType, type TypedArray, alloc } from '../../core/dtype.js'
 import { type Shape, sizeOf } from '../../core/shape.js'
+import { erf } from '../../core/erf.js'
 import { planBroadcast } from './plan.js'
 
 /** Unary ops with a kernel. @internal */
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'sign' | 'tanh' | 'sigmoid' | 'relu' | 'copy'
+export type UnaryOp = 'neg' | 'exp' | 'expm1' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'sign' | 'sin' | 'cos' | 'tan' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'copy'
 
 /** @internal */
 export const unaryKernel = (op: UnaryOp, x: TypedArray, dtype: DType): TypedArray => {
@@ -19,11 +20,15 @@ export const unaryKernel = (op: UnaryOp, x: TypedArray, dtype: DType): TypedArra
   switch (op) {
     case 'neg': for (let i = 0; i < n; i++) o[i] = -x[i]!; break
     case 'exp': for (let i = 0; i < n; i++) o[i] = Math.exp(x[i]!); break
+    case 'expm1': for (let i = 0; i < n; i++) o[i] = Math.expm1(x[i]!); break
     case 'log': for (let i = 0; i < n; i++) o[i] = Math.log(x[i]!); break
     case 'log1p': for (let i = 0; i < n; i++) o[i] = Math.log1p(x[i]!); break
     case 'sqrt': for (let i = 0; i < n; i++) o[i] = Math.sqrt(x[i]!); break
     case 'abs': for (let i = 0; i < n; i++) o[i] = Math.abs(x[i]!); break
     case 'sign': for (let i = 0; i < n; i++) { const v = x[i]!; o[i] = v > 0 ? 1 : v < 0 ? -1 : v } break
+    case 'sin': for (let i = 0; i < n; i++) o[i] = Math.sin(x[i]!); break
+    case 'cos': for (let i = 0; i < n; i++) o[i] = Math.cos(x[i]!); break
+    case 'tan': for (let i = 0; i < n; i++) o[i] = Math.tan(x[i]!); break
     case 'tanh': for (let i = 0; i < n; i++) o[i] = Math.tanh(x[i]!); break
     case 'sigmoid':
       // Stable on both sides: never exp of a large positive number.
@@ -34,6 +39,7 @@ export const unaryKernel = (op: UnaryOp, x: TypedArray, dtype: DType): TypedArra
       }
       break
     case 'relu': for (let i = 0; i < n; i++) { const v = x[i]!; o[i] = v > 0 ? v : v === v ? 0 : v } break
+    case 'erf': for (let i = 0; i < n; i++) o[i] = erf(x[i]!); break
     case 'copy': o.set(x); break
   }
   return o

@@ -12,19 +12,56 @@ import { type Shape, sizeOf } from '../../core/shape.js'
 import { type Args, type BinaryPrim, type ComparePrim, type ParamsOf, type Prim, type ReducePrim, type UnaryPrim, matmulDims } from '../../ad/primitives.js'
 import type { Backend, Buffer, Kernel } from '../backend.js'
 import { binaryKernel, castKernel, unaryKernel, whereKernel } from './elementwise.js'
+import { convKernel } from './conv.js'
 import { matmulKernel } from './matmul.js'
 import { broadcastKernel, concatKernel, gatherKernel, padKernel, scatterAddKernel, sliceKernel, transposeKernel } from './movement.js'
 import { argsortKernel, randomBitsKernel, randomFoldInKernel, randomSplitKernel } from './random.js'
 import { argReduceKernel, reduceKernel } from './reduce.js'
 
-class JsBuffer implements Buffer {
-  readonly backend = 'js'
-  constructor(readonly data: TypedArray) {}
+/**
+ * Where another backend keeps a copy of a buffer's elements (the WebAssembly
+ * backend's memory): `copyOut` makes the typed array when a reference kernel
+ * or a read first needs it. @internal
+ */
+export interface Residence {
+  copyOut(): TypedArray
 }
 
-type Run = (xs: readonly TypedArray[]) => TypedArray
+/**
+ * A buffer of the JavaScript backend, shared by the WebAssembly backend: a
+ * typed array no one writes after its kernel returns. A buffer the
+ * WebAssembly backend made may exist only in its memory until `data` is first
+ * asked for. @internal
+ */
+export class JsBuffer implements Buffer {
+  readonly backend = 'js'
+  private elements: TypedArray | undefined
 
-class JsKernel implements Kernel {
+  constructor(data: TypedArray | undefined, public residence?: Residence) {
+    this.elements = data
+  }
+
+  /** The elements as a typed array (copied out of another backend's memory on first use). */
+  get data(): TypedArray {
+    return (this.elements ??= this.residence!.copyOut())
+  }
+
+  /** Makes the typed array now, if it does not exist yet. */
+  materialize(): void {
+    this.elements ??= this.residence!.copyOut()
+  }
+
+  /** Whether the typed array exists already. */
+  get materialized(): boolean {
+    return this.elements !== undefined
+  }
+}
+
+/** A prepared kernel's body: input arrays to a fresh output array. @internal */
+export type Run = (xs: readonly TypedArray[]) => TypedArray
+
+/** @internal */
+export class JsKernel implements Kernel {
   readonly backend = 'js'
   constructor(readonly run: Run) {}
 }
@@ -38,8 +75,8 @@ const checkIndices = (op: string, idx: Int32Array, size: number, shape: Shape): 
   }
 }
 
-/** A batch operand of matmul: its buffer and batch stride; broadcast batches are materialised only where one stride cannot express them. */
-const operand = (x: TypedArray, shape: Shape, batch: Shape): { data: Float32Array | Float64Array; stride: number } => {
+/** A batch operand of matmul: its buffer and batch stride; broadcast batches are materialised only where one stride cannot express them. @internal */
+export const matmulOperand = (x: TypedArray, shape: Shape, batch: Shape): { data: Float32Array | Float64Array; stride: number } => {
   const mat = shape.slice(-2)
   const own = shape.slice(0, -2)
   const data = x as Float32Array | Float64Array
@@ -60,8 +97,8 @@ const argReduction = <P extends 'argmax' | 'argmin'>(op: 'max' | 'min'): Prepare
 const share: Run = ([x]) => x!
 
 const kernels: { readonly [P in Prim]: Prepare<P> } = {
-  neg: unary('neg'), exp: unary('exp'), log: unary('log'), log1p: unary('log1p'), sqrt: unary('sqrt'), abs: unary('abs'),
-  sign: unary('sign'), tanh: unary('tanh'), sigmoid: unary('sigmoid'), relu: unary('relu'),
+  neg: unary('neg'), exp: unary('exp'), expm1: unary('expm1'), log: unary('log'), log1p: unary('log1p'), sqrt: unary('sqrt'), abs: unary('abs'),
+  sign: unary('sign'), sin: unary('sin'), cos: unary('cos'), tan: unary('tan'), tanh: unary('tanh'), sigmoid: unary('sigmoid'), relu: unary('relu'), erf: unary('erf'),
   add: binary('add'), sub: binary('sub'), mul: binary('mul'), div: binary('div'), pow: binary('pow'), maximum: binary('maximum'), minimum: binary('minimum'),
   equal: binary('eq'), notEqual: binary('ne'), less: binary('lt'), lessEqual: binary('le'), greater: binary('gt'), greaterEqual: binary('ge'),
   where: ([c, a, b], _, out) => ([dc, da, db]) => whereKernel(dc!, c.shape, da!, a.shape, db!, b.shape, out.shape, out.dtype),
@@ -94,12 +131,13 @@ const kernels: { readonly [P in Prim]: Prepare<P> } = {
     const { m, k, n, batch } = matmulDims(a.shape, b.shape, f)
     return ([da, db]) => {
       const o = alloc(out.dtype, sizeOf(out.shape)) as Float32Array | Float64Array
-      const A = operand(da!, a.shape, batch)
-      const B = operand(db!, b.shape, batch)
+      const A = matmulOperand(da!, a.shape, batch)
+      const B = matmulOperand(db!, b.shape, batch)
       matmulKernel(A.data, B.data, o, sizeOf(batch), m, k, n, f.ta, f.tb, A.stride, B.stride)
       return o
     }
   },
+  conv: ([a, b], p, out) => ([x, w]) => convKernel(x!, w!, a.shape, b.shape, p, out.dtype),
   argsort: ([x], { axis }) => {
     const { outer, inner } = blocks(x.shape, axis)
     return ([d]) => argsortKernel(d!, outer, x.shape[axis]!, inner)
@@ -117,24 +155,28 @@ const kernels: { readonly [P in Prim]: Prepare<P> } = {
   },
 }
 
-/** The elements of one of this backend's buffers. */
-const dataOf = (b: Buffer): TypedArray => {
+/** The elements of one of this backend's buffers. @internal */
+export const dataOf = (b: Buffer): TypedArray => {
   if (!(b instanceof JsBuffer)) throw new Error(`grad-ts: a buffer of the ${b.backend} backend reached the js backend`)
   return b.data
 }
 
-const copyOf = (dtype: DType, data: ArrayLike<number>): TypedArray => {
+/** A fresh typed array of `dtype` holding `data`. @internal */
+export const copyOf = (dtype: DType, data: ArrayLike<number>): TypedArray => {
   const out = alloc(dtype, data.length)
   out.set(data)
   return out
 }
+
+/** The reference kernel for one primitive application. @internal */
+export const jsPrepare = <P extends Prim>(prim: P, inputs: Args<P, Aval>, params: ParamsOf[P], out: Aval): Run => (kernels[prim] as Prepare<P>)(inputs, params, out)
 
 /** The JavaScript backend. @internal */
 export const jsBackend: Backend = {
   name: 'js',
   write: (dtype, data) => new JsBuffer(copyOf(dtype, data)),
   read: (buffer) => dataOf(buffer).slice(),
-  prepare: (prim, inputs, params, out) => new JsKernel((kernels[prim] as Prepare<typeof prim>)(inputs, params, out)),
+  prepare: (prim, inputs, params, out) => new JsKernel(jsPrepare(prim, inputs, params, out)),
   dispatch: (kernel, inputs) => {
     if (!(kernel instanceof JsKernel)) throw new Error(`grad-ts: a kernel of the ${kernel.backend} backend reached the js backend`)
     return new JsBuffer(kernel.run(inputs.map(dataOf)))

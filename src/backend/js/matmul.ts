@@ -186,16 +186,20 @@ const pack = (
 
 /**
  * The 4×4 micro-kernel: C[ci + r·ldc + s] += Σ_p ap[ai + 4p + r] · bp[bi + 4p + s]
- * for r < mr, s < nr. Sixteen sums live in local variables (registers).
+ * for r < mr, s < nr, the sum continuing from C's value: each element is
+ * summed in order of p across every KC slice, the order the WebAssembly
+ * kernel uses too (so float64 products agree between backends bit for bit).
+ * Sixteen sums live in local variables (registers).
  */
 const micro = (
   ap: Float64Array, ai: number, bp: Float64Array, bi: number, kc: number,
   c: Float64Array, ci: number, ldc: number, mr: number, nr: number,
 ): void => {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0
+  const at = (r: number, s: number): number => (r < mr && s < nr ? c[ci + r * ldc + s]! : 0)
+  let c00 = at(0, 0), c01 = at(0, 1), c02 = at(0, 2), c03 = at(0, 3)
+  let c10 = at(1, 0), c11 = at(1, 1), c12 = at(1, 2), c13 = at(1, 3)
+  let c20 = at(2, 0), c21 = at(2, 1), c22 = at(2, 2), c23 = at(2, 3)
+  let c30 = at(3, 0), c31 = at(3, 1), c32 = at(3, 2), c33 = at(3, 3)
   for (let p = 0; p < kc; p++) {
     const a0 = ap[ai]!, a1 = ap[ai + 1]!, a2 = ap[ai + 2]!, a3 = ap[ai + 3]!
     let v = bp[bi]!
@@ -217,10 +221,10 @@ const micro = (
 }
 
 const store = (c: Float64Array, ci: number, nr: number, x0: number, x1: number, x2: number, x3: number): void => {
-  c[ci] = c[ci]! + x0
-  if (nr > 1) c[ci + 1] = c[ci + 1]! + x1
-  if (nr > 2) c[ci + 2] = c[ci + 2]! + x2
-  if (nr > 3) c[ci + 3] = c[ci + 3]! + x3
+  c[ci] = x0
+  if (nr > 1) c[ci + 1] = x1
+  if (nr > 2) c[ci + 2] = x2
+  if (nr > 3) c[ci + 3] = x3
 }
 
 /**

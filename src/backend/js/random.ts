@@ -55,16 +55,25 @@ const uniform64Into = (k0: number, k1: number, n: number, lo: number, hi: number
 }
 
 /** Draws `n` values per key for `keys.length / 2` keys: block `b` of `out` from key `b`. @internal */
-export const randomBitsKernel = (keys: Int32Array, n: number, dist: Distribution): Int32Array | Float32Array | Float64Array => {
+export const randomBitsKernel = (keys: Int32Array, n: number, dist: Distribution): Int32Array | Float32Array | Float64Array | Uint8Array => {
   const count = keys.length / 2
   if (dist.kind === 'bits') {
     const out = new Int32Array(count * n)
     for (let b = 0; b < count; b++) bits32Into(keys[2 * b]!, keys[2 * b + 1]!, n, out, b * n)
     return out
   }
+  if (dist.kind === 'bernoulli') {
+    // The float32 uniforms on [0, 1), then u < p: what less(uniform(k, shape), p) computes.
+    const u = new Float32Array(count * n)
+    for (let b = 0; b < count; b++) uniform32Into(keys[2 * b]!, keys[2 * b + 1]!, n, 0, 1, u, b * n)
+    const out = new Uint8Array(count * n)
+    const p = Math.fround(dist.p)
+    for (let i = 0; i < out.length; i++) out[i] = u[i]! < p ? 1 : 0
+    return out
+  }
   if (dist.dtype === 'float32') {
     const out = new Float32Array(count * n)
-    const [lo, hi] = dist.kind === 'uniform' ? [dist.minval, dist.maxval] : [Math.fround(-1 + 2 ** -24), 1]
+    const [lo, hi] = [dist.minval, dist.maxval]
     for (let b = 0; b < count; b++) uniform32Into(keys[2 * b]!, keys[2 * b + 1]!, n, lo, hi, out, b * n)
     if (dist.kind === 'normal') {
       const sqrt2 = Math.fround(Math.SQRT2)
@@ -73,7 +82,7 @@ export const randomBitsKernel = (keys: Int32Array, n: number, dist: Distribution
     return out
   }
   const out = new Float64Array(count * n)
-  const [lo, hi] = dist.kind === 'uniform' ? [dist.minval, dist.maxval] : [-1 + 2 ** -53, 1]
+  const [lo, hi] = [dist.minval, dist.maxval]
   for (let b = 0; b < count; b++) uniform64Into(keys[2 * b]!, keys[2 * b + 1]!, n, lo, hi, out, b * n)
   if (dist.kind === 'normal') for (let i = 0; i < out.length; i++) out[i] = Math.SQRT2 * erfinv64(out[i]!)
   return out
