@@ -11,7 +11,7 @@
 import { TensorError, fmtShape } from '../core/errors.js'
 import { describe, optionsOf } from '../core/check.js'
 import type { FloatDType } from '../core/dtype.js'
-import { normAxes, normAxis, shapeEq } from '../core/shape.js'
+import { normAxes, oneAxisOf, shapeEq } from '../core/shape.js'
 import { type Tensor, ones, tensorArg, zeros } from '../core/tensor.js'
 import { add, mul, stopGradient, sub } from '../ad/ops/elementwise.js'
 import { mean, rsqrt, square } from '../ad/ops/composite.js'
@@ -254,10 +254,8 @@ export interface MaxoutOptions {
  */
 export const maxout = (z: Tensor, k: number, options: MaxoutOptions = {}): Tensor => {
   const t = tensorArg('maxout', 'z', z)
-  const { axis = -1 } = optionsOf('maxout', options)
-  if (typeof axis !== 'number') throw new TensorError('maxout', `axis must be one integer, got ${describe(axis)}`)
   if (t.rank === 0) throw new TensorError('maxout', `z must have at least one axis, got a scalar ${t.dtype}${fmtShape(t.shape)}`)
-  const a = normAxis('maxout', axis, t.rank)
+  const a = oneAxisOf('maxout', options, t.rank, -1)
   const n = t.shape[a]!
   if (!Number.isSafeInteger(k) || k < 1 || n % k !== 0) throw new TensorError('maxout', `k must be a positive integer dividing the size ${n} of axis ${a} of z${fmtShape(t.shape)}, got ${describe(k)}`)
   const split = [...t.shape.slice(0, a), n / k, k, ...t.shape.slice(a + 1)]

@@ -11,7 +11,7 @@
  */
 import { TensorError, fmtShape } from '../../core/errors.js'
 import { describe, optionsOf } from '../../core/check.js'
-import { normAxis } from '../../core/shape.js'
+import { normAxis, oneAxisOf } from '../../core/shape.js'
 import { type Tensor, arange, tensorArg } from '../../core/tensor.js'
 import { bind } from '../trace.js'
 import { add, mul, sub } from './elementwise.js'
@@ -137,10 +137,8 @@ export interface TopKOptions {
  */
 export const topK = (x: Tensor, k: number, options: TopKOptions = {}): readonly [Tensor, Tensor] => {
   const t = tensorArg('topK', 'x', x)
-  const { axis = -1 } = optionsOf('topK', options)
-  if (typeof axis !== 'number') throw new TensorError('topK', `axis must be one integer, got ${describe(axis)}`)
   if (t.rank === 0) throw new TensorError('topK', `x must have at least one axis, got a scalar ${t.dtype}${fmtShape(t.shape)}`)
-  const a = normAxis('topK', axis, t.rank)
+  const a = oneAxisOf('topK', options, t.rank, -1)
   const n = t.shape[a]!
   if (!Number.isSafeInteger(k) || k < 0 || k > n) throw new TensorError('topK', `k must be an integer in [0, ${n}] (the size of axis ${a} of x${fmtShape(t.shape)}), got ${describe(k)}`)
   const order = descendingOrder(t, a)
