@@ -6,19 +6,20 @@
  * before every setup and every timed run (untimed), so the peers can take turns.
  *
  * Everything library-specific sits in `matmulOnce`, `denseMatmuls`,
- * `makeMlpStep` and `makeMlpDropoutStep`; the peers only time them. For the
+ * `makeMlpStep`, `makeMlpDropoutStep`, `convQuantities` and `makeLenetStep`;
+ * the peers only time them. For the
  * wasm peers every measurement also reports the time and bytes spent copying
  * between typed arrays and the WebAssembly memory during its timed runs (the
  * backend's internal counters, read from src — this is our own test code).
  */
 import {
-  type Tensor, add, concat, expandDims, fromTypedArray, getBackend, grad, matmul, reshape, slice, vmap, mul, nn, optim, random, relu, setBackend, setThreads, softmaxCrossEntropy, sub, tree,
-  valueAndGrad, zeros,
+  type Tensor, add, concat, conv, expandDims, fromTypedArray, getBackend, grad, matmul, maxPool, reshape, slice, vmap, vjp, mul, nn, optim, random, relu, setBackend, setThreads,
+  softmaxCrossEntropy, sub, tree, valueAndGrad, zeros,
 } from '../../src/index.js'
 import { backend } from '../../src/backend/backend.js'
 import type { WasmBackend } from '../../src/backend/wasm/index.js'
 import {
-  type Detail, type ElementwiseCase, type MaskCase, type MaskRun, type MatmulCase, type MlpDropoutInit, type MlpInit, type MlpRun, type Peer,
+  type ConvCase, type ConvQuantity, type ConvRun, type Detail, type ElementwiseCase, type LenetInit, type MaskCase, type MaskRun, type MatmulCase, type MlpDropoutInit, type MlpInit, type MlpRun, type Peer,
   type PerExampleCase, type Timed, storedShapes,
 } from './peer.js'
 
@@ -89,6 +90,69 @@ export const makeMlpDropoutStep = (init: MlpDropoutInit): { readonly nextKey: ()
     nextKey: () => random.foldIn(root, s++),
     step: (k) => {
       const lossOf = (p: nn.MlpParams): Tensor => softmaxCrossEntropy(random.evaluate(k)(nn.mlp(spec, p, x, nn.Train)), labels)
+      const [value, g] = valueAndGrad(lossOf)(params)
+      ;[params, state] = train(params, state, g)
+      return value.item()
+    },
+  }
+}
+
+/**
+ * The conv2d rows: `conv` (NHWC, HWIO, stride 1, SAME: its defaults) and its two
+ * pullbacks from `vjp`, each made once in setup (the forward before the clock),
+ * so a run is the pullback alone: `input` is dy against the filters, `filter` dy
+ * against the input.
+ */
+export const convQuantities = (x: Tensor, filter: Tensor, q: ConvQuantity): ((operand: Tensor) => Tensor) => {
+  if (q === 'forward') return (f) => conv(x, f)
+  if (q === 'input') return vjp((xi: Tensor) => conv(xi, filter), x)[1]
+  return vjp((fi: Tensor) => conv(x, fi), filter)[1]
+}
+
+// A `type`, not an `interface`: parameter trees need an index signature.
+type LenetParams = { readonly conv: readonly nn.Dense[]; readonly dense: readonly nn.Dense[] }
+
+/**
+ * The lenet row's train step: `conv` + ReLU + `maxPool` twice, a dense ReLU
+ * layer with `nn.dropout` (inverted, its mask from the step's key), a dense
+ * output layer; `optim.momentum`, then `optim.maxNorm` on the conv filters per
+ * output channel (axis [0, 1, 2] of HWIO) and on the dense weights per unit
+ * (axis 0). Step s uses `random.foldIn(random.key(seed), s)`, made by `nextKey`
+ * before the clock starts.
+ */
+export const makeLenetStep = (init: LenetInit): { readonly nextKey: () => random.Key; readonly step: (k: random.Key) => number } => {
+  const { batch } = init
+  const convShapes = [[5, 5, 1, 32], [5, 5, 32, 64]] as const
+  const denseShapes = [[3136, 1024], [1024, 10]] as const
+  let params: LenetParams = {
+    conv: init.convWeights.map((w, l) => ({ w: fromTypedArray(w, convShapes[l]), b: fromTypedArray(init.convBiases[l]!) })),
+    dense: init.denseWeights.map((w, l) => ({ w: fromTypedArray(w, denseShapes[l]), b: fromTypedArray(init.denseBiases[l]!) })),
+  }
+  const M = optim.getProjectionMonoid<LenetParams>()
+  const train = optim.step(
+    optim.momentum({ learningRate: init.learningRate, momentum: init.momentum }),
+    M.concat(
+      optim.onLeaves(/^conv\.\d+\.w$/, optim.maxNorm({ c: init.maxNorm, axis: [0, 1, 2] })),
+      optim.onLeaves(/^dense\.\d+\.w$/, optim.maxNorm({ c: init.maxNorm })),
+    ),
+  )
+  let state = train.init(params)
+  const x = fromTypedArray(init.x, [batch, 28, 28, 1])
+  const labels = fromTypedArray(init.labels, [batch])
+  const dropout = nn.dropout({ keep: init.keep })
+  const logits = (p: LenetParams): random.Random<Tensor> => {
+    let h = x
+    for (const { w, b } of p.conv) h = maxPool(relu(add(conv(h, w), b)), [2, 2], { strides: 2 })
+    const [d1, d2] = p.dense as [nn.Dense, nn.Dense]
+    const hidden = relu(add(matmul(reshape(h, [batch, 3136]), d1.w), d1.b))
+    return random.map((d: Tensor) => add(matmul(d, d2.w), d2.b))(dropout(hidden))
+  }
+  const root = random.key(init.seed)
+  let s = 0
+  return {
+    nextKey: () => random.foldIn(root, s++),
+    step: (k) => {
+      const lossOf = (p: LenetParams): Tensor => softmaxCrossEntropy(random.evaluate(k)(logits(p)), labels)
       const [value, g] = valueAndGrad(lossOf)(params)
       ;[params, state] = train(params, state, g)
       return value.item()
@@ -257,6 +321,33 @@ const peer = (name: string, config: Config): Peer => ({
         return tree.unflatten(gs[0]!, leaves[0]!.map((_, j) => concat(leaves.map((l) => expandDims(l[j]!, { axis: 0 })))))
       }
     })),
+  conv2d: (c: ConvCase, q: ConvQuantity): Promise<ConvRun> => {
+    let operand: Tensor | undefined
+    let last: Tensor | undefined
+    const t = timedWith(name, config, () => {
+      const x = fromTypedArray(c.x, [c.n, c.h, c.w, c.c])
+      const filter = fromTypedArray(c.filter, [c.kh, c.kw, c.c, c.o])
+      const f = convQuantities(x, filter, q)
+      return () => (last = f(operand!))
+    }, { before: () => (operand = q === 'forward' ? fromTypedArray(c.filter, [c.kh, c.kw, c.c, c.o]) : fromTypedArray(c.dy, [c.n, c.h, c.w, c.o])) })
+    return Promise.resolve({
+      ...t,
+      result: () => {
+        install(config)
+        return Promise.resolve(last!.toTypedArray() as Float32Array)
+      },
+    })
+  },
+  lenet: (init: LenetInit): Promise<MlpRun> => {
+    let last = NaN
+    let k: random.Key | undefined
+    let m: ReturnType<typeof makeLenetStep> | undefined
+    const t = timedWith(name, config, () => {
+      m = makeLenetStep(init)
+      return () => (last = m!.step(k!))
+    }, { before: () => (k = m!.nextKey()), settle: () => m!.step(m!.nextKey()) })
+    return Promise.resolve({ ...t, loss: () => Promise.resolve(last) })
+  },
   wasmMemoryBytes: () => (config.backend === 'wasm' ? wasmBackend()?.memoryBytes() : undefined),
 })
 

@@ -116,8 +116,71 @@ export interface PerExampleCase {
   readonly labels: Int32Array
 }
 
+/**
+ * The conv2d rows: one 2-d convolution, NHWC input [n, h, w, c] and HWIO filters
+ * [kh, kw, c, o], stride 1, SAME padding, float32, and its two VJPs for the
+ * cotangent `dy` [n, h, w, o]: the input gradient (dy against the filters) and the
+ * filter gradient (dy against the input). Each run makes its second operand (the
+ * filters for the forward, dy for the VJPs) a new tensor from the same data before
+ * the clock, as the dense rows do with B.
+ */
+export interface ConvCase {
+  readonly n: number
+  readonly h: number
+  readonly w: number
+  readonly c: number
+  readonly o: number
+  readonly kh: number
+  readonly kw: number
+  readonly x: Float32Array
+  readonly filter: Float32Array
+  readonly dy: Float32Array
+}
+
+/** Which quantity of a {@link ConvCase} a run computes. */
+export type ConvQuantity = 'forward' | 'input' | 'filter'
+
+/** A prepared conv measurement; `result` reads what its last run computed (NHWC output or input gradient, HWIO filter gradient), untimed, for the cross-check. */
+export interface ConvRun extends Timed {
+  readonly result: () => Promise<Float32Array>
+}
+
+/**
+ * The LeNet-style network of the lenet row: 28×28×1 NHWC input → conv 5×5×32
+ * (SAME) + bias + ReLU → 2×2 max-pool, stride 2 → conv 5×5×64 (SAME) + bias +
+ * ReLU → 2×2 max-pool → flatten in NHWC order (7·7·64 = 3136) → dense 1024 +
+ * ReLU → inverted dropout keeping `keep` → dense 10; mean softmax cross-entropy;
+ * SGD with momentum; then max-norm c on every weight (each conv filter per output
+ * channel, over its 5·5·in entries; each dense unit's incoming column).
+ *
+ * Step s draws its one mask from `stepKey(s)` as `nn.dropout` does: `[next, sub] =
+ * split(key)`, Bernoulli(keep) from sub over [batch, 1024].
+ */
+export interface LenetInit {
+  readonly batch: number
+  /** conv filters HWIO: [5, 5, 1, 32] and [5, 5, 32, 64]. */
+  readonly convWeights: readonly Float32Array[]
+  readonly convBiases: readonly Float32Array[]
+  /** dense weights [3136, 1024] (rows in NHWC flatten order) and [1024, 10]. */
+  readonly denseWeights: readonly Float32Array[]
+  readonly denseBiases: readonly Float32Array[]
+  /** [batch, 28, 28, 1] pixels in [0, 1) and `batch` labels in [0, 10). */
+  readonly x: Float32Array
+  readonly labels: Int32Array
+  readonly learningRate: number
+  readonly momentum: number
+  readonly keep: number
+  readonly maxNorm: number
+  readonly seed: number
+  readonly stepKey: (step: number) => KeyWords
+}
+
 export interface Peer {
   readonly name: string
+  /** One quantity of the conv2d rows; a peer without it cannot run them. */
+  readonly conv2d?: (c: ConvCase, q: ConvQuantity) => Promise<ConvRun>
+  /** The LeNet train step; each `run` is one step. */
+  readonly lenet?: (init: LenetInit) => Promise<MlpRun>
   /** Per-example gradients, batched (`vmap`) or by a loop of single-example gradients; peers without `vmap` leave it out. */
   readonly perExample?: (c: PerExampleCase, how: 'vmap' | 'loop') => Promise<Timed>
   /**
@@ -217,4 +280,71 @@ export const mlpInit = (): MlpInit => {
 export const mlpDropoutInit = (): MlpDropoutInit => {
   const seed = 11
   return { ...mlpInit(), keepInput: 0.8, keepHidden: 0.5, maxNorm: 3, seed, stepKey: (s) => foldInWords(keyWords(seed), s) }
+}
+
+/** Flops of one convolution of a case: 2·N·H·W·KH·KW·C·O (SAME, stride 1: one output per input position). */
+export const convFlops = (c: ConvCase): number => 2 * c.n * c.h * c.w * c.kh * c.kw * c.c * c.o
+
+/** The conv2d rows' case: 64×28×28×32 NHWC → 64 filters 5×5, uniform(±1) input and dy, uniform(±1/√(5·5·32)) filters. */
+export const convCase = (): ConvCase => {
+  const n = 64, h = 28, w = 28, c = 32, o = 64, kh = 5, kw = 5
+  const s = 1 / Math.sqrt(kh * kw * c)
+  return {
+    n, h, w, c, o, kh, kw,
+    x: fillUniform(new Float32Array(n * h * w * c), 30),
+    filter: fillUniform(new Float32Array(kh * kw * c * o), 31).map((v) => v * s),
+    dy: fillUniform(new Float32Array(n * h * w * o), 32),
+  }
+}
+
+/** `data` of `shape` with its axes permuted as `perm` (as `np.transpose(x, perm)`), row-major in and out. */
+export const permuted = (data: Float32Array, shape: readonly number[], perm: readonly number[]): Float32Array => {
+  const r = shape.length
+  const outShape = perm.map((a) => shape[a]!)
+  const inStrides = new Array<number>(r)
+  for (let a = r - 1, acc = 1; a >= 0; a--) {
+    inStrides[a] = acc
+    acc *= shape[a]!
+  }
+  const stride = perm.map((a) => inStrides[a]!) // input stride of each output axis
+  const out = new Float32Array(data.length)
+  const idx = new Array<number>(r).fill(0)
+  let src = 0
+  for (let i = 0; i < out.length; i++) {
+    out[i] = data[src]!
+    for (let a = r - 1; a >= 0; a--) {
+      src += stride[a]!
+      if (++idx[a]! < outShape[a]!) break
+      src -= stride[a]! * outShape[a]!
+      idx[a] = 0
+    }
+  }
+  return out
+}
+
+/** The lenet row's network and batch: uniform(±1/√fan-in) weights, zero biases, batch 64, keep 0.5, max-norm c = 3.5. */
+export const lenetInit = (): LenetInit => {
+  const batch = 64
+  const uniform = (size: number, fanIn: number, seed: number): Float32Array => {
+    const w = fillUniform(new Float32Array(size), seed)
+    const s = 1 / Math.sqrt(fanIn)
+    for (let i = 0; i < w.length; i++) w[i] = w[i]! * s
+    return w
+  }
+  const seed = 13
+  return {
+    batch,
+    convWeights: [uniform(5 * 5 * 1 * 32, 25, 40), uniform(5 * 5 * 32 * 64, 800, 41)],
+    convBiases: [new Float32Array(32), new Float32Array(64)],
+    denseWeights: [uniform(3136 * 1024, 3136, 42), uniform(1024 * 10, 1024, 43)],
+    denseBiases: [new Float32Array(1024), new Float32Array(10)],
+    x: fillUniform(new Float32Array(batch * 28 * 28), 44).map((v) => (v + 1) / 2),
+    labels: Int32Array.from({ length: batch }, (_, i) => (i * 7 + 3) % 10),
+    learningRate: 0.01,
+    momentum: 0.9,
+    keep: 0.5,
+    maxNorm: 3.5,
+    seed,
+    stepKey: (s) => foldInWords(keyWords(seed), s),
+  }
 }

@@ -22,8 +22,20 @@
  *   [bernoulli]    a Bernoulli(0.8) mask [128, 1024] from a fresh threefry key per run   masks/s; the bits are checked against grad-ts's
  *   [mlp]          an MLP 784-1024-1024-10 train step, batch 128, SGD with momentum      steps/s; every peer's loss must agree
  *   [mlp-dropout]  the same with dropout (keep 0.8 input, 0.5 hidden) and max-norm c=3   steps/s; grad-ts 1t = 2t bit for bit, JS within 1e-4
+ *   [conv2d]       conv 64×28×28×32 NHWC → 64 filters 5×5 HWIO, stride 1, SAME, float32:  GFLOP/s, 2·N·H·W·KH·KW·C·O (5.14 GFLOP) per conv;
+ *                  three rows: the forward, its input VJP (dy against the filters) and      every peer's result within 1e-4 of grad-ts's
+ *                  its filter VJP (dy against the input), the forward made before the clock
+ *   [lenet]        a LeNet train step, batch 64: conv 5×5×32 + ReLU, maxPool 2, conv 5×5×64  steps/s; first-step loss: grad-ts 1t = 2t bit for bit,
+ *                  + ReLU, maxPool 2, dense 1024 + ReLU + dropout (keep 0.5), dense 10;      JS within 1e-4, jax-js (same masks) within 1e-4
+ *                  SGD momentum, max-norm c=3.5 on every weight (filters per channel)
  *   [memory]       the MLP+dropout step --mem-steps times per peer in a child process:   MiB; peak RSS, growth after GC from the check step,
  *                  and grad-ts's WebAssembly memory (flat = equal)
+ * The conv2d and lenet rows are slow for some peers (jax-js-jit takes ≈ 15 s per
+ * conv of the conv2d rows on a shared 2-core machine, with ≈ 45 s more for its
+ * first, compiling run; grad-ts-js's direct-loop conv ≈ 4 s): they warm up with
+ * one run only, and outside --quick a peer is done after min-reps runs and
+ * min-time seconds or once its timed runs reach 20 s, whichever comes first, so
+ * each of these rows takes at most ≈ 2 minutes per slow peer.
  * For the grad-ts wasm columns of both MLP rows the detail has the share of the
  * timed steps spent copying between typed arrays and the wasm memory, and the
  * bytes copied per step (a line under the table repeats them).
@@ -36,8 +48,10 @@
  * grad-ts and jax-js peers (≈ 0.05–0.15 s a step) finish all 1000 steps; the
  * slowest peers (tfjs-cpu, tfjs-wasm, grad-ts-js at ≈ 0.3–2 s a step) stop at the
  * budget, which the `steps run` row shows; 1000 steps of those alone would take
- * over 40 minutes. The whole run took 14 minutes on 2 shared cores, about 9 of
- * them the memory rows (two 240 s budgets back to back); --quick takes ≈ 50 s.
+ * over 40 minutes. Without the conv2d and lenet rows the whole run took 14
+ * minutes on 2 shared cores, about 9 of them the memory rows (two 240 s budgets
+ * back to back); those two rows add several minutes more (jax-js jit compiles a
+ * convolution for 40–50 s, and the slow peers run up to their caps).
  *
  * Flags (or the environment variable in brackets):
  *   --quick                 smoke run, < 2 minutes                                 [BENCH_QUICK=1]
@@ -59,8 +73,8 @@ import { cpus, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
-  type Detail, type MaskRun, type MatmulCase, type MlpRun, type Peer, type Timed, Unsupported, elementwiseCase, freshOperands, maskCase, perExampleCase,
-  mlpDropoutInit, mlpInit, operandSizes,
+  type ConvQuantity, type ConvRun, type Detail, type MaskRun, type MatmulCase, type MlpRun, type Peer, type Timed, Unsupported, convCase, convFlops, elementwiseCase,
+  freshOperands, lenetInit, maskCase, perExampleCase, mlpDropoutInit, mlpInit, operandSizes,
 } from './peer.js'
 import { GRAD_TS, PEERS, type PeerId, type Row, ratio, renderTable } from './table.js'
 import { canCollectGarbage, collectGarbage, fillUniform, median, memoryMiB, peakRssMiB } from './util.js'
@@ -69,7 +83,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
 // ---------------------------------------------------------------- options
 
-const ROWS = ['matmul', 'dense', 'matmul-f64', 'elementwise', 'bernoulli', 'per-example', 'mlp', 'mlp-dropout', 'memory'] as const
+const ROWS = ['matmul', 'dense', 'matmul-f64', 'elementwise', 'bernoulli', 'per-example', 'mlp', 'mlp-dropout', 'conv2d', 'lenet', 'memory'] as const
 type RowKind = (typeof ROWS)[number]
 
 interface Options {
@@ -155,10 +169,11 @@ const round = (x: number, digits: number): number => Number(x.toFixed(digits))
 
 /**
  * Times prepared measurements round-robin: each round runs every peer not yet done
- * once; a peer is done after `minReps` runs and `minTime` seconds (or 1000 runs).
+ * once; a peer is done after `minReps` runs and `minTime` seconds (or 1000 runs),
+ * or, given `maxSeconds`, once it has a run and its runs reach that many seconds.
  */
 const interleave = async <T extends Timed>(
-  opts: Options, prepared: Map<PeerId, T>, warmup: number, failed: (id: PeerId, e: unknown) => void,
+  opts: Options, prepared: Map<PeerId, T>, warmup: number, failed: (id: PeerId, e: unknown) => void, maxSeconds?: number,
 ): Promise<Map<PeerId, number[]>> => {
   const times = new Map<PeerId, number[]>()
   const attempt = async (id: PeerId, t: T): Promise<number | undefined> => {
@@ -175,8 +190,10 @@ const interleave = async <T extends Timed>(
     times.set(id, [])
     for (let i = 0; i < warmup && prepared.has(id); i++) await attempt(id, t)
   }
-  const done = (ts: readonly number[]): boolean =>
-    ts.length >= 1000 || (ts.length >= opts.minReps && ts.reduce((s, x) => s + x, 0) >= opts.minTime * 1000)
+  const done = (ts: readonly number[]): boolean => {
+    const total = ts.reduce((s, x) => s + x, 0)
+    return ts.length >= 1000 || (ts.length >= opts.minReps && total >= opts.minTime * 1000) || (maxSeconds !== undefined && ts.length >= 1 && total >= maxSeconds * 1000)
+  }
   for (;;) {
     const pending = [...prepared].filter(([id]) => !done(times.get(id)!))
     if (pending.length === 0) return times
@@ -196,6 +213,8 @@ interface TimingSpec<T extends Timed> {
   /** The row's value from a peer's median milliseconds. */
   readonly toValue: (ms: number) => number
   readonly warmup?: number
+  /** A peer is also done once it has a run and its timed runs reach this many seconds (slow rows). */
+  readonly maxSeconds?: number
   /** Extra detail per peer once the timing is done (cross-checks). */
   readonly after?: (prepared: ReadonlyMap<PeerId, T>) => Promise<Partial<Record<PeerId, Detail>>>
 }
@@ -217,7 +236,7 @@ const timingRow = async <T extends Timed>(opts: Options, peers: ReadonlyMap<Peer
   }
   const all = [...prepared.values()]
   try {
-    const times = await interleave(opts, prepared, spec.warmup ?? opts.warmup, (pid, e) => (values[pid] = `error: ${errorText(e)}`))
+    const times = await interleave(opts, prepared, spec.warmup ?? opts.warmup, (pid, e) => (values[pid] = `error: ${errorText(e)}`), spec.maxSeconds)
     const extra = spec.after !== undefined ? await spec.after(prepared) : {}
     for (const [pid, ts] of times) {
       const ms = median(ts)
@@ -287,18 +306,23 @@ const bernoulliRow = (opts: Options, peers: ReadonlyMap<PeerId, Peer>): Promise<
   })
 }
 
-/** An MLP row: each peer's loss after the warm-up steps goes into its detail (`lossAfterWarmup`, full precision). */
+/**
+ * An MLP row: each peer's loss after the warm-up steps goes into its detail (`lossAfterWarmup`, full precision);
+ * `slow` (the lenet row) warms up with one step and caps each peer's timed steps at `maxSeconds`.
+ */
 const mlpRow = (
-  opts: Options, peers: ReadonlyMap<PeerId, Peer>, id: string, label: string, make: (p: Peer) => Promise<MlpRun>,
+  opts: Options, peers: ReadonlyMap<PeerId, Peer>, id: string, label: string, make: (p: Peer) => Promise<MlpRun>, slow?: { readonly maxSeconds: number },
 ): Promise<Row> => {
   const losses: Partial<Record<PeerId, Detail>> = {}
+  const warmup = slow === undefined ? opts.warmup : 1
   return timingRow(opts, peers, {
     id, label, unit: 'steps/s',
+    ...(slow === undefined ? {} : { maxSeconds: slow.maxSeconds }),
     prepare: async (p, pid) => {
       const r = await make(p)
       try {
-        for (let i = 0; i < opts.warmup; i++) await r.run()
-        losses[pid] = { lossAfterWarmup: await r.loss(), warmupSteps: opts.warmup }
+        for (let i = 0; i < warmup; i++) await r.run()
+        losses[pid] = { lossAfterWarmup: await r.loss(), warmupSteps: warmup }
       } catch (e) {
         r.dispose()
         throw e
@@ -308,6 +332,60 @@ const mlpRow = (
     toValue: (ms) => round(1000 / ms, 3),
     warmup: 0, // warmed up above
     after: () => Promise.resolve(losses),
+  })
+}
+
+/**
+ * How far a peer's conv result may be from the reference's: its largest absolute
+ * difference over the reference's largest magnitude. Both are float32 sums in
+ * different orders — 800 terms per output of the forward, 1600 per input-gradient
+ * element, 50 176 (N·H·W) per filter-gradient element — whose rounding differs
+ * by ≈ 10⁻⁷–10⁻⁵ of that magnitude; a wrong index or layout differs by order 1.
+ */
+const CONV_TOLERANCE = 1e-4
+
+/** Slow rows (conv2d, lenet): a peer is done once its timed runs reach this many seconds, outside --quick. */
+const slowSeconds = (opts: Options): number | undefined => (opts.quick ? undefined : 20)
+
+const CONV_LABEL: Record<ConvQuantity, string> = { forward: 'forward', input: 'input VJP', filter: 'filter VJP' }
+
+/** A conv2d row; its `after` compares every peer's last result with the first grad-ts peer's (or the first peer's). */
+const convRow = (opts: Options, peers: ReadonlyMap<PeerId, Peer>, q: ConvQuantity): Promise<Row> => {
+  const c = convCase()
+  const flops = convFlops(c)
+  const max = slowSeconds(opts)
+  return timingRow<ConvRun>(opts, peers, {
+    id: `conv2d-${q}`, label: `conv2d ${c.n}×${c.h}×${c.w}×${c.c} → ${c.o}×${c.kh}×${c.kw}: ${CONV_LABEL[q]}`, unit: 'GFLOP/s',
+    prepare: (p) => {
+      if (p.conv2d === undefined) throw new Unsupported(`${p.name} has no convolution in this bench`)
+      return p.conv2d(c, q)
+    },
+    toValue: (ms) => round(flops / ms / 1e6, 3),
+    warmup: 1,
+    ...(max === undefined ? {} : { maxSeconds: max }),
+    after: async (prepared) => {
+      const results = new Map<PeerId, Float32Array>()
+      const out: Partial<Record<PeerId, Detail>> = {}
+      for (const [pid, t] of prepared) {
+        try {
+          results.set(pid, await t.result())
+        } catch (e) {
+          out[pid] = { resultError: errorText(e) }
+        }
+      }
+      const ref = referenceOf(results)
+      const r = ref === undefined ? undefined : results.get(ref)
+      if (r === undefined) return out
+      const scale = r.reduce((m, v) => Math.max(m, Math.abs(v)), 0)
+      for (const [pid, v] of results) {
+        let worst = v.length === r.length ? 0 : Infinity
+        for (let i = 0; i < v.length && i < r.length; i++) worst = Math.max(worst, Math.abs(v[i]! - r[i]!))
+        // NaN compares false: a NaN anywhere fails the check.
+        const rel = worst / scale
+        out[pid] = { ...out[pid], reference: ref!, resultMaxRelDiff: Number.isNaN(rel) ? 'NaN' : rel, resultAgrees: rel <= CONV_TOLERANCE, referenceMaxAbs: scale }
+      }
+      return out
+    },
   })
 }
 
@@ -584,6 +662,37 @@ const summary = (rows: readonly Row[], opts: Options): { readonly lines: string[
     if (cells.length > 0) out.push(`MLP+dropout loss after ${opts.warmup} warm-up step(s): ${cells.join(', ')}.`)
   }
 
+  const convCells = (['forward', 'input', 'filter'] as const).flatMap((q) => {
+    const r = byId(`conv2d-${q}`)
+    if (r === undefined) return []
+    const checked = opts.peers.filter((p) => r.detail[p]?.resultMaxRelDiff !== undefined && r.detail[p].reference !== p)
+    for (const p of checked) checks[`conv2d-${q}Agrees:${p}`] = r.detail[p]!.resultAgrees === true
+    const ref = checked.map((p) => r.detail[p]!.reference).find((x) => typeof x === 'string')
+    const cells = checked.map((p) => {
+      const d = r.detail[p]!.resultMaxRelDiff
+      return `${p} ${typeof d === 'number' ? d.toExponential(1) : String(d)} ${r.detail[p]!.resultAgrees === true ? '✓' : '✗'}`
+    })
+    return cells.length > 0 ? [`${CONV_LABEL[q]} vs ${String(ref)}: ${cells.join(', ')}`] : []
+  })
+  if (convCells.length > 0) out.push(`conv2d results, max |Δ| / max |reference| (≤ ${CONV_TOLERANCE}): ${convCells.join(' · ')}.`)
+
+  const lenet = byId('lenet-step')
+  if (lenet !== undefined) {
+    const loss = (p: PeerId): number | undefined => (typeof lenet.detail[p]?.lossAfterWarmup === 'number' ? lenet.detail[p].lossAfterWarmup : undefined)
+    const base = loss('grad-ts') ?? loss('grad-ts-2t') ?? loss('grad-ts-js')
+    const cells = opts.peers.flatMap((p) => {
+      const l = loss(p)
+      if (l === undefined) return []
+      if (base === undefined) return [`${p} ${sig(l, 9)}`]
+      const d = relDiff(l, base)
+      if (!p.startsWith('tfjs') && p !== 'grad-ts') checks[`lenetLossAgrees:${p}`] = p === 'grad-ts-2t' ? l === base : d <= LOSS_TOLERANCE
+      if (l === base) return [`${p} ${sig(l, 9)}${p === 'grad-ts' ? '' : ' (= grad-ts bit for bit)'}`]
+      if (p === 'grad-ts-2t') return [`${p} ${sig(l, 9)} ✗ differs from 1t`]
+      return [`${p} ${sig(l, 9)} (Δ ${d.toExponential(1)}${p.startsWith('tfjs') ? ', own RNG' : d <= LOSS_TOLERANCE ? ' ✓' : ' ✗'})`]
+    })
+    if (cells.length > 0) out.push(`LeNet first-step loss (same masks except tfjs; ≤ ${LOSS_TOLERANCE}): ${cells.join(', ')}.`)
+  }
+
   const wasm = byId('wasm-growth')
   const peak = byId('peak-rss')
   if (wasm !== undefined && peak !== undefined) {
@@ -660,6 +769,15 @@ const main = async (): Promise<void> => {
   if (has('mlp-dropout')) {
     const d = mlpDropoutInit()
     rows.push(await mlpRow(opts, peers, 'mlp-dropout-step', 'MLP + dropout + max-norm, step', (p) => p.mlpDropout(d)))
+  }
+  if (has('conv2d')) for (const q of ['forward', 'input', 'filter'] as const) rows.push(await convRow(opts, peers, q))
+  if (has('lenet')) {
+    const l = lenetInit()
+    const max = slowSeconds(opts)
+    rows.push(await mlpRow(opts, peers, 'lenet-step', `LeNet conv-pool ×2, dense 1024 + dropout, b${l.batch}, step`, (p) => {
+      if (p.lenet === undefined) throw new Unsupported(`${p.name} has no convolution in this bench`)
+      return p.lenet(l)
+    }, max === undefined ? { maxSeconds: Infinity } : { maxSeconds: max }))
   }
   if (has('memory')) rows.push(...(await memoryRows(opts)))
 

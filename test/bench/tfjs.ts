@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import {
-  type ElementwiseCase, type MaskCase, type MaskRun, type MatmulCase, type MlpDropoutInit, type MlpInit, type MlpRun, type Peer, type Timed,
+  type ConvCase, type ConvQuantity, type ConvRun, type ElementwiseCase, type LenetInit, type MaskCase, type MaskRun, type MatmulCase, type MlpDropoutInit, type MlpInit, type MlpRun, type Peer, type Timed,
   Unsupported, storedShapes,
 } from './peer.js'
 
@@ -173,6 +173,83 @@ const mlpDropout = async (backend: Backend, init: MlpDropoutInit): Promise<MlpRu
   return stepRun(backend, optimizer, loss, project, [...w, ...b, x, y], () => ({ rng: 'tf.dropout (its own generator, not threefry)' }))
 }
 
+/**
+ * The conv rows, in tfjs's own layout (NHWC, HWIO): `tf.conv2d`, and for the VJPs
+ * the two kernels its conv2d gradient runs — `tf.conv2dTranspose` (the
+ * Conv2DBackpropInput kernel) and the Conv2DBackpropFilter kernel through
+ * `tf.engine().runKernel` (no public op) — so a run is the gradient alone, as for
+ * the other peers; `tf.grad` would recompute the forward first.
+ */
+const conv = async (backend: Backend, c: ConvCase, q: ConvQuantity): Promise<ConvRun> => {
+  await use(backend)
+  const xShape: [number, number, number, number] = [c.n, c.h, c.w, c.c]
+  const fShape: [number, number, number, number] = [c.kh, c.kw, c.c, c.o]
+  const x = tf.tensor4d(c.x, xShape)
+  const filter = tf.tensor4d(c.filter, fShape)
+  const compute = (operand: tf.Tensor4D): tf.Tensor => {
+    if (q === 'forward') return tf.conv2d(x, operand, 1, 'same')
+    if (q === 'input') return tf.conv2dTranspose(operand, filter, xShape, 1, 'same')
+    return tf.engine().runKernel<tf.Tensor4D>('Conv2DBackpropFilter', { x, dy: operand }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: fShape })
+  }
+  let last: tf.Tensor | null = null
+  const run = async (): Promise<number> => {
+    await use(backend)
+    const operand = q === 'forward' ? tf.tensor4d(c.filter, fShape) : tf.tensor4d(c.dy, [c.n, c.h, c.w, c.o])
+    const t0 = performance.now()
+    const r = compute(operand)
+    const t = performance.now() - t0
+    operand.dispose()
+    last?.dispose()
+    last = r
+    return t
+  }
+  return {
+    run,
+    result: async () => {
+      if (last === null) throw new Error('tfjs: no run yet')
+      return Float32Array.from(await last.data())
+    },
+    dispose: () => {
+      last?.dispose()
+      tf.dispose([x, filter])
+    },
+  }
+}
+
+/**
+ * The LeNet step: `tf.conv2d` (SAME) + bias + ReLU and `tf.maxPool` (2, stride 2)
+ * twice, dense 1024 + ReLU + `tf.dropout` (inverted, its own generator, so its
+ * loss is not comparable), dense 10; momentum, then max-norm on every weight
+ * (conv filters over axes 0–2, dense weights per column).
+ */
+const lenet = async (backend: Backend, init: LenetInit): Promise<MlpRun> => {
+  await use(backend)
+  const { batch, keep, maxNorm: c } = init
+  const cw = [tf.variable(tf.tensor4d(init.convWeights[0]!, [5, 5, 1, 32])), tf.variable(tf.tensor4d(init.convWeights[1]!, [5, 5, 32, 64]))]
+  const dw = [tf.variable(tf.tensor2d(init.denseWeights[0]!, [3136, 1024])), tf.variable(tf.tensor2d(init.denseWeights[1]!, [1024, 10]))]
+  const bs = [...init.convBiases, ...init.denseBiases].map((b) => tf.variable(tf.tensor1d(b)))
+  const x = tf.tensor4d(init.x, [batch, 28, 28, 1])
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(init.labels, 'int32'), 10))
+  const optimizer = tf.train.momentum(init.learningRate, init.momentum)
+  let seed = init.seed
+  const loss = (): tf.Scalar => {
+    let h: tf.Tensor4D = x
+    for (let l = 0; l < 2; l++) h = tf.maxPool<tf.Tensor4D>(tf.relu(tf.add<tf.Tensor4D>(tf.conv2d(h, cw[l]!, 1, 'same'), bs[l]!)), 2, 2, 'valid')
+    const hidden = tf.relu(tf.add(tf.matMul(tf.reshape(h, [batch, 3136]), dw[0]!), bs[2]!))
+    const logits = tf.add(tf.matMul(tf.dropout(hidden, 1 - keep, undefined, seed++), dw[1]!), bs[3]!)
+    return tf.losses.softmaxCrossEntropy(y, logits)
+  }
+  const project = (): void => {
+    tf.tidy(() => {
+      for (const [v, axes] of [...cw.map((w) => [w, [0, 1, 2]] as const), ...dw.map((w) => [w, [0]] as const)]) {
+        const n = tf.sqrt(tf.sum(tf.square(v), [...axes], true))
+        v.assign(tf.mul(v, tf.where(tf.lessEqual(n, c), tf.onesLike(n), tf.div(c, n))))
+      }
+    })
+  }
+  return stepRun(backend, optimizer, loss, project, [...cw, ...dw, ...bs, x, y], () => ({ rng: 'tf.dropout (its own generator, not threefry)' }))
+}
+
 const peer = (backend: Backend): Peer => ({
   name: `tfjs-${backend}`,
   matmul: (c, a, fresh) => matmul(backend, c, a, fresh),
@@ -180,6 +257,8 @@ const peer = (backend: Backend): Peer => ({
   mlpDropout: (init) => mlpDropout(backend, init),
   elementwise: (c) => elementwise(backend, c),
   bernoulli: (c) => bernoulli(backend, c),
+  conv2d: (c, q) => conv(backend, c, q),
+  lenet: (init) => lenet(backend, init),
 })
 
 export const tfjsCpu: Peer = peer('cpu')
