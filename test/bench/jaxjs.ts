@@ -196,7 +196,7 @@ const mlpDropout = async (jitted: boolean, init: MlpDropoutInit): Promise<MlpRun
   await start()
   const { sizes, batch, learningRate: lr, momentum: mu, keepInput, keepHidden, maxNorm: c } = init
   const layers = sizes.length - 1
-  let { params, velocity } = paramsOf(init)
+  const { params, velocity } = paramsOf(init)
   const x = fromData(init.x, [batch, sizes[0]!])
   const y = nn.oneHot(np.array(init.labels, { dtype: np.int32 }), sizes[layers]!)
   const loss = (p: Params, xs: JaxArray, ys: JaxArray, key: JaxArray): JaxArray => {
@@ -221,21 +221,44 @@ const mlpDropout = async (jitted: boolean, init: MlpDropoutInit): Promise<MlpRun
     const inside = n.ref.lessEqual(c)
     return w.mul(np.where(inside, 1, np.divide(c, n)))
   }
+  return momentumRun({ jitted, loss, project: (name, leaf) => (name.startsWith('w') ? project(leaf) : leaf), params, velocity, x, y, lr, mu, stepKey: init.stepKey })
+}
+
+/**
+ * A timed train step with a fresh key: the loss's value and gradients, SGD
+ * momentum (v ← μ·v + g, p ← p − lr·v), then `project` on each new parameter
+ * by name; the key is made before the clock.
+ */
+const momentumRun = async (o: {
+  readonly jitted: boolean
+  readonly loss: (p: Params, xs: JaxArray, ys: JaxArray, key: JaxArray) => JaxArray
+  readonly project: (name: string, leaf: JaxArray) => JaxArray
+  readonly params: Params
+  readonly velocity: Params
+  readonly x: JaxArray
+  readonly y: JaxArray
+  readonly lr: number
+  readonly mu: number
+  readonly stepKey: (s: number) => KeyWords
+  readonly detail?: () => Record<string, string>
+}): Promise<MlpRun> => {
+  const { loss, project, x, y, lr, mu } = o
+  let { params, velocity } = o
   const step = (p: Params, v: Params, xs: JaxArray, ys: JaxArray, key: JaxArray): [Params, Params, JaxArray] => {
     const [value, grads] = valueAndGrad(loss)(tree.ref(p), xs, ys, key)
     const v2 = tree.map((vi: JaxArray, g: JaxArray) => vi.mul(mu).add(g), v, grads)
     const p2 = tree.map((pi: JaxArray, vi: JaxArray) => pi.sub(vi.mul(lr)), p, tree.ref(v2))
     const p3: Params = {}
-    for (const [name, leaf] of Object.entries(p2)) p3[name] = name.startsWith('w') ? project(leaf) : leaf
+    for (const [name, leaf] of Object.entries(p2)) p3[name] = project(name, leaf)
     return [p3, v2, value]
   }
-  const compiled = jitted ? jit(step) : null
+  const compiled = o.jitted ? jit(step) : null
   const f = compiled ?? step
   await blockUntilReady([params, velocity, x, y])
   let last: JaxArray | null = null
   let s = 0
   const run = async (): Promise<number> => {
-    const key = await blockUntilReady(keyOf(init.stepKey(s++))) // before the clock
+    const key = await blockUntilReady(keyOf(o.stepKey(s++))) // before the clock
     const t0 = performance.now()
     const [p2, v2, value] = f(params, velocity, x.ref, y.ref, key)
     await blockUntilReady([p2, v2, value])
@@ -254,6 +277,7 @@ const mlpDropout = async (jitted: boolean, init: MlpDropoutInit): Promise<MlpRun
       tree.dispose([params, velocity, x, y])
       compiled?.dispose()
     },
+    ...(o.detail === undefined ? {} : { detail: o.detail }),
   }
 }
 
@@ -351,7 +375,7 @@ const lenet = async (jitted: boolean, init: LenetInit): Promise<MlpRun> => {
   await start()
   const { batch, learningRate: lr, momentum: mu, keep, maxNorm: c } = init
   const convShapes = [[5, 5, 1, 32], [5, 5, 32, 64]]
-  let params: Params = {
+  const params: Params = {
     c0: laidOut(init.convWeights[0]!, convShapes[0]!, HWIO_TO_OIHW),
     c1: laidOut(init.convWeights[1]!, convShapes[1]!, HWIO_TO_OIHW),
     cb0: np.array(init.convBiases[0]!),
@@ -362,7 +386,7 @@ const lenet = async (jitted: boolean, init: LenetInit): Promise<MlpRun> => {
     db0: np.array(init.denseBiases[0]!),
     db1: np.array(init.denseBiases[1]!),
   }
-  let velocity: Params = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, np.zeros(v.shape)]))
+  const velocity: Params = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, np.zeros(v.shape)]))
   const x = np.array(init.x).reshape([batch, 1, 28, 28]) // NHWC with one channel is NCHW
   const y = nn.oneHot(np.array(init.labels, { dtype: np.int32 }), 10)
   const pool = (h: JaxArray): JaxArray => {
@@ -388,41 +412,11 @@ const lenet = async (jitted: boolean, init: LenetInit): Promise<MlpRun> => {
     const inside = n.ref.lessEqual(c)
     return w.mul(np.where(inside, 1, np.divide(c, n)))
   }
-  const step = (p: Params, v: Params, xs: JaxArray, ys: JaxArray, key: JaxArray): [Params, Params, JaxArray] => {
-    const [value, grads] = valueAndGrad(loss)(tree.ref(p), xs, ys, key)
-    const v2 = tree.map((vi: JaxArray, g: JaxArray) => vi.mul(mu).add(g), v, grads)
-    const p2 = tree.map((pi: JaxArray, vi: JaxArray) => pi.sub(vi.mul(lr)), p, tree.ref(v2))
-    const p3: Params = {}
-    for (const [name, leaf] of Object.entries(p2)) p3[name] = /^c\d$/.test(name) ? project(leaf, [1, 2, 3]) : /^d\d$/.test(name) ? project(leaf, [0]) : leaf
-    return [p3, v2, value]
-  }
-  const compiled = jitted ? jit(step) : null
-  const f = compiled ?? step
-  await blockUntilReady([params, velocity, x, y])
-  let last: JaxArray | null = null
-  let s = 0
-  const run = async (): Promise<number> => {
-    const key = await blockUntilReady(keyOf(init.stepKey(s++))) // before the clock
-    const t0 = performance.now()
-    const [p2, v2, value] = f(params, velocity, x.ref, y.ref, key)
-    await blockUntilReady([p2, v2, value])
-    const t = performance.now() - t0
-    params = p2
-    velocity = v2
-    last?.dispose()
-    last = value
-    return t
-  }
-  return {
-    run,
-    loss: () => readLoss(last),
-    dispose: () => {
-      last?.dispose()
-      tree.dispose([params, velocity, x, y])
-      compiled?.dispose()
-    },
+  return momentumRun({
+    jitted, loss, params, velocity, x, y, lr, mu, stepKey: init.stepKey,
+    project: (name, leaf) => (/^c\d$/.test(name) ? project(leaf, [1, 2, 3]) : /^d\d$/.test(name) ? project(leaf, [0]) : leaf),
     detail: () => ({ layout: 'NCHW/OIHW; pooling as reshape + max' }),
-  }
+  })
 }
 
 const peer = (jitted: boolean): Peer => ({
