@@ -192,8 +192,12 @@ const compositeRows: readonly Row[] = [
   row('expandDims', shapeArb({ ...S, maxRank: 3 }).chain((s) => fc.tuple(tensorArb(s), fc.integer({ min: -s.length - 1, max: s.length }))).map(([x, a]) => ({ f: (v: Tensor) => T.expandDims(v, { axis: a }), x }))),
   row('variance', shapeArb(S).chain((s) => fc.tuple(tensorArb(s), reduceOptionsArb(s, true), fc.nat(1)))
     .filter(([x, o, ddof]) => reducedCount(x.shape, o) > ddof).map(([x, o, ddof]) => ({ f: (v: Tensor) => T.variance(v, { ...o, ddof }), x }))),
-  // std′ = (x − μ)/(N·std): kept finite by two well-separated values in every reduced block.
-  row('std', shapeArb({ ...S, minDim: 2 }).chain((s) => fc.tuple(tensorArb(s, { min: -2, max: 2, separation: 0.1 }), reduceOptionsArb(s, true), fc.nat(1)))
+  // std′ = (x − μ)/(N·std), and its higher derivatives grow like 1/std³: values spread out (a ramp of 1.2 per
+  // element plus noise in ±0.4, so any two differ by ≥ 0.4) keep the order-2 finite differences accurate; with a
+  // separation of only 0.1, [−1.8, −2, −1.9] failed them once, the rule being right.
+  row('std', shapeArb({ ...S, minDim: 2 }).chain((s) => fc.tuple(
+    tensorArb(s, { min: -0.4, max: 0.4 }).map((u) => T.add(u, fromTypedArray(Float64Array.from({ length: sizeOf(s) }, (_, i) => 1.2 * i), s))),
+    reduceOptionsArb(s, true), fc.nat(1)))
     .filter(([x, o]) => reducedCount(x.shape, o) >= 2).map(([x, o, ddof]) => ({ f: (v: Tensor) => T.std(v, { ...o, ddof }), x }))),
   row('prod', shapeArb(S).chain((s) => fc.tuple(tensorArb(s, { min: -1.5, max: 1.5 }), reduceOptionsArb(s, false))).map(([x, o]) => ({ f: (v: Tensor) => T.prod(v, o), x }))),
   // Factors of magnitude ≤ 1: with 2s and −1.5s a product of sixteen reaches 2¹⁰, and its third derivatives put
