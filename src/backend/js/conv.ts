@@ -31,8 +31,8 @@ const multiIndices = (shape: Shape): Int32Array => {
   return out
 }
 
-/** Row-major strides of `shape` times `inner`. */
-const stridesOf = (shape: Shape, inner: number): number[] => {
+/** Row-major strides of `shape` times `inner`. @internal */
+export const stridesOf = (shape: Shape, inner: number): number[] => {
   const s = new Array<number>(shape.length)
   let acc = inner
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -42,16 +42,13 @@ const stridesOf = (shape: Shape, inner: number): number[] => {
   return s
 }
 
-/** @internal */
-export const convKernel = (x: TypedArray, w: TypedArray, lhs: Shape, rhs: Shape, p: ConvParams, dtype: DType): TypedArray => {
-  const { n, spatial, out, window, cg, o, groups } = convDims(lhs, rhs, p)
-  const nsp = spatial.length
-  const og = o / groups
-  const c = cg * groups
-  const result = alloc(dtype, n * sizeOf(out) * o)
-  if (result.length === 0) return result
-  // rows[a][oi·K + k]: the input index on spatial axis a read by output oi at window offset k, or −1 (padding, or a hole of lhs dilation).
-  const rows = spatial.map((d, a) => {
+/**
+ * For each spatial axis a, `rows[a][oi·K + k]`: the input index that output
+ * position oi reads at window offset k, or −1 where that is padding or a hole
+ * of lhs dilation. @internal
+ */
+export const windowRows = (spatial: Shape, out: Shape, window: Shape, p: ConvParams): Int32Array[] =>
+  spatial.map((d, a) => {
     const K = window[a]!
     const t = new Int32Array(out[a]! * K)
     for (let oi = 0; oi < out[a]!; oi++) {
@@ -63,6 +60,16 @@ export const convKernel = (x: TypedArray, w: TypedArray, lhs: Shape, rhs: Shape,
     }
     return t
   })
+
+/** @internal */
+export const convKernel = (x: TypedArray, w: TypedArray, lhs: Shape, rhs: Shape, p: ConvParams, dtype: DType): TypedArray => {
+  const { n, spatial, out, window, cg, o, groups } = convDims(lhs, rhs, p)
+  const nsp = spatial.length
+  const og = o / groups
+  const c = cg * groups
+  const result = alloc(dtype, n * sizeOf(out) * o)
+  if (result.length === 0) return result
+  const rows = windowRows(spatial, out, window, p)
   const xStride = stridesOf(spatial, c)
   const wStride = stridesOf(window, cg * o)
   const outs = multiIndices(out)

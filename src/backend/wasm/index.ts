@@ -19,6 +19,7 @@ import { type Args, type ParamsOf, type Prim, convDims, matmulDims } from '../..
 import type { Backend, Buffer, Kernel } from '../backend.js'
 import { type Run, JsBuffer, copyOf, jsPrepare, matmulOperand } from '../js/index.js'
 import { erfinv32 } from '../js/erfinv.js'
+import { stridesOf, windowRows } from '../js/conv.js'
 import { planBroadcast } from '../js/plan.js'
 import { ModuleBuilder } from './emit.js'
 import { type Kind, type Lanes, type WasmBinary, type WasmUnary, binaryName, emitElementwise, unaryName, whereName } from './elementwise.js'
@@ -309,29 +310,8 @@ const conv: Prepare<'conv'> = (mc, [a, b], p, out) => {
   const M = d.n * nOut, K = nWin * d.c, N = d.o
   if (M === 0 || N === 0 || K === 0 || M * N * K < CONV_MACS) return undefined
   const nsp = d.spatial.length
-  // rows[a][oi·W + k]: the input index on spatial axis a read by output oi at window offset k, or −1.
-  const rows = d.spatial.map((extent, ax) => {
-    const W = d.window[ax]!
-    const t = new Int32Array(d.out[ax]! * W)
-    for (let oi = 0; oi < d.out[ax]!; oi++) {
-      for (let k = 0; k < W; k++) {
-        const pos = oi * p.strides[ax]! + k * p.rhsDilation[ax]! - p.padding[ax]![0]
-        const ld = p.lhsDilation[ax]!
-        t[oi * W + k] = pos >= 0 && pos % ld === 0 && pos / ld < extent ? pos / ld : -1
-      }
-    }
-    return t
-  })
-  const strideOf = (shape: Shape, inner: number): number[] => {
-    const st = new Array<number>(shape.length)
-    let acc = inner
-    for (let i = shape.length - 1; i >= 0; i--) {
-      st[i] = acc
-      acc *= shape[i]!
-    }
-    return st
-  }
-  const xStride = strideOf(d.spatial, d.c)
+  const rows = windowRows(d.spatial, d.out, d.window, p)
+  const xStride = stridesOf(d.spatial, d.c)
   const xBatch = sizeOf(d.spatial) * d.c
   const block = Math.max(MR, Math.floor(PATCH_BYTES / (4 * K) / MR) * MR)
   const fn = mc.index.get('sgemm')!
