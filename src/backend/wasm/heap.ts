@@ -10,10 +10,13 @@
  *
  * Regions are allocated in a ring over a fixed arena, oldest first out: a
  * new region evicts the regions it overlaps, copying out the elements of any
- * whose typed array does not exist yet. Garbage collection cannot tell us
- * which tensors are dead while a synchronous loop runs, so every output is
- * copied out once unless it is still in the arena when read — but only once,
- * and a consumer that runs soon after its producer never copies in. The
+ * whose typed array does not exist yet and whose tensor has not been found
+ * dead. The ring never holds a buffer (a buffer holds its region), so dead
+ * tensors are collectable at once; a finalizer marks a collected buffer's
+ * region, and its eviction then copies nothing. Finalizers run between tasks
+ * and after a collection, never inside a synchronous loop, so there every
+ * output is copied out once unless it is still in the arena when read — but
+ * only once, and a consumer that runs soon after its producer never copies in. The
  * arena grows only when one kernel's working set (inputs, output, per-thread
  * workspace) needs more than a quarter of it, so memory is flat over any
  * number of steps. The copies are counted (`stats`).
@@ -37,6 +40,19 @@ export interface CopyStats {
   ms: number
 }
 
+/** Whether a region's buffer has been collected: a token apart from the region, so the registry holds nothing large. */
+interface Fate { dead: boolean }
+
+/**
+ * Marks a collected buffer's fate dead, so that its region's eviction copies
+ * nothing. Finalizers run between tasks (never inside a synchronous loop);
+ * an evicted region unregisters, so the registry holds at most one entry per
+ * region in the ring.
+ */
+const finalizers = new FinalizationRegistry<Fate>((f) => {
+  f.dead = true
+})
+
 const align = (n: number): number => (n + 15) & ~15
 
 const now = (): number => performance.now()
@@ -53,11 +69,21 @@ const viewOf = (buffer: ArrayBufferLike, dtype: DType, p: number, n: number): Ty
   }
 }
 
-/** A buffer's elements in the arena. */
+/**
+ * A buffer's elements in the arena. The region never references its buffer
+ * (the buffer references it, as its residence), so a buffer no one holds can
+ * be collected while its region is still in the ring; a finalizer then marks
+ * the region dead, and its eviction copies nothing.
+ */
 class Region implements Residence {
   /** Cleared when evicted: the bytes belong to another region then. */
   live = true
-  owner: JsBuffer | undefined
+  /** Set once the buffer has its own typed array (made through `copyOut`), or had one when copied in. */
+  copied = false
+  /** Set by the finalizer when the buffer has been collected (regions of buffers made elsewhere have none). */
+  fate: Fate | undefined
+  /** The elements saved at eviction for a buffer that has no typed array yet, until it asks for them. */
+  saved: TypedArray | undefined
 
   constructor(
     private readonly heap: Heap,
@@ -67,9 +93,13 @@ class Region implements Residence {
     readonly n: number,
   ) {}
 
+  /** The buffer's typed array: from the arena while the region is live, else what eviction saved. */
   copyOut(): TypedArray {
-    if (!this.live) throw new Error('grad-ts: a buffer left the WebAssembly memory without its elements; this is a bug in grad-ts')
-    return this.heap.copyOut(this.dtype, this.ptr, this.n)
+    const out = this.live ? this.heap.copyOut(this.dtype, this.ptr, this.n) : this.saved
+    if (out === undefined) throw new Error('grad-ts: a buffer left the WebAssembly memory without its elements; this is a bug in grad-ts')
+    this.copied = true
+    this.saved = undefined
+    return out
   }
 }
 
@@ -124,10 +154,12 @@ export class Heap {
   private evictFront(): void {
     const r = this.ring[this.front]!
     this.ring[this.front++] = undefined as unknown as Region
-    const o = r.owner
-    if (o !== undefined && o.residence === r) {
-      o.materialize() // copies out while the bytes are still there
-      o.residence = undefined
+    // Copies out while the bytes are still there, unless the buffer has its elements or is dead.
+    const f = r.fate
+    if (f !== undefined) {
+      if (!r.copied && !f.dead) r.saved = this.copyOut(r.dtype, r.ptr, r.n)
+      finalizers.unregister(f)
+      r.fate = undefined
     }
     r.live = false
     if (this.front > 1024 && this.front * 2 > this.ring.length) {
@@ -191,7 +223,7 @@ export class Heap {
         this.stats.copies++
         this.stats.ms += now() - t0
         const region = new Region(this, p, sizes[i]!, dtypeOfBuffer(d), d.length)
-        region.owner = b
+        region.copied = true // the buffer has its typed array
         b.residence = region
         this.ring.push(region)
       }
@@ -213,7 +245,9 @@ export class Heap {
     const bytes = n * bytesOf(dtype)
     const r = new Region(this, p, align(bytes), dtype, n)
     const out = make(r)
-    r.owner = out
+    const fate: Fate = { dead: false }
+    r.fate = fate
+    finalizers.register(out, fate, fate)
     this.ring.push(r)
     // Kernels take their output before any workspace: the block ends at the output, and the workspace is free again.
     this.head = align(p + bytes)
