@@ -383,8 +383,8 @@ const randomBits: Prepare<'randomBits'> = (mc, _, { shape, dist }) => {
   if (n < MIN_ELEMENTS) return undefined
   const [lo, hi] = dist.kind === 'uniform' || dist.kind === 'normal' ? [dist.minval, dist.maxval] : [0, 1]
   const flo = Math.fround(lo)
-  const extra = dist.kind === 'bits' ? [] : [f32Bits(flo), f32Bits(Math.fround(Math.fround(hi) - flo))]
-  if (dist.kind === 'bernoulli') extra.push(f32Bits(dist.p))
+  // bernoulli32 takes its threshold fround(p)·2²³ (exact: a power-of-two scaling of a float32 ≤ 1), uniform32 its bounds.
+  const extra = dist.kind === 'bits' ? [] : dist.kind === 'bernoulli' ? [f32Bits(Math.fround(dist.p) * 2 ** 23)] : [f32Bits(flo), f32Bits(Math.fround(Math.fround(hi) - flo))]
   const fn = mc.index.get(dist.kind === 'bits' ? 'bits32' : dist.kind === 'bernoulli' ? 'bernoulli32' : 'uniform32')!
   const E = dist.kind === 'bernoulli' ? 1 : 4
   return ([keys]) => {

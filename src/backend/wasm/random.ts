@@ -50,51 +50,74 @@ const rounds = (f: FunctionBuilder, ss: readonly Stream[], ks: readonly Local<'v
 type Finish = (f: FunctionBuilder, a: Local<'v128'>, b: Local<'v128'>, params: readonly Local<'i32'>[]) => void
 
 /**
- * A kernel over counters `[start, start + count)`, four per step; `finish`
- * leaves the four output lanes on the stack — 32-bit lanes, or with `bytes`
- * = 1 four bytes in lane 0 — and the tail stores lanes one by one.
+ * A kernel over counters `[start, start + count)`. `finish` turns a vector's
+ * words into four 32-bit output lanes, left on the stack; with `bytes` = 1
+ * they are all-ones/zero masks, stored as bytes 1/0. Whole groups of
+ * 4·STREAMS counters run straight-line, their lanes stored whole (sixteen
+ * mask bytes in one store); the rest runs one vector at a time, lane by lane.
  */
 const emitCounterKernel = (mb: ModuleBuilder, name: string, extra: readonly 'i32'[], finish: Finish, bytes: 1 | 4 = 4): void => {
   const f = mb.fn(name, ['i32', 'i32', 'i32', 'i32', 'i32', ...extra])
   const ps = f.params as readonly Local<'i32'>[]
   const [k0, k1, out, start, count] = ps as [Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>, Local<'i32'>]
-  const i = f.local('i32'), lane = f.local('i32'), left = f.local('i32')
+  const i = f.local('i32'), lane = f.local('i32'), whole = f.local('i32'), left = f.local('i32')
   const ss: Stream[] = Array.from({ length: STREAMS }, () => ({ a: f.local('v128'), b: f.local('v128'), tmp: f.local('v128') }))
-  const res = f.local('v128')
+  const res = f.local('v128'), lo = f.local('v128')
   const ks = [f.local('v128'), f.local('v128'), f.local('v128')]
   f.get(k0).i32x4Splat().set(ks[0]!)
   f.get(k1).i32x4Splat().set(ks[1]!)
   f.get(k0).get(k1).i32Xor().i32Const(0x1bd11bda).i32Xor().i32x4Splat().set(ks[2]!)
-  const iota = f.local('v128')
+  const iota = f.local('v128'), one = f.local('v128')
   f.v128Const([0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0]).set(iota)
-  f.forLoop(i, () => f.i32Const(0), () => f.get(count), 4 * STREAMS, () => {
-    ss.forEach(({ a, b }, k) => {
-      f.v128Const(new Array<number>(16).fill(0)).set(a)
-      f.get(start).get(i).i32Add().i32Const(4 * k).i32Add().i32x4Splat().get(iota).i32x4Add().set(b)
-    })
+  f.v128Const(new Array<number>(16).fill(1)).set(one)
+  /** Counters start + i + offset + (0, 1, 2, 3) into stream s. */
+  const counters = (s: Stream, offset: number): void => {
+    f.v128Const(new Array<number>(16).fill(0)).set(s.a)
+    f.get(start).get(i).i32Add().i32Const(offset).i32Add().i32x4Splat().get(iota).i32x4Add().set(s.b)
+  }
+  f.get(count).i32Const(-4 * STREAMS).i32And().set(whole)
+  f.forLoop(i, () => f.i32Const(0), () => f.get(whole), 4 * STREAMS, () => {
+    ss.forEach((s, k) => { counters(s, 4 * k) })
     rounds(f, ss, ks)
-    ss.forEach(({ a, b }, k) => {
-      finish(f, a, b, ps.slice(5))
-      f.set(res)
-      // counters left from this vector's first: store four lanes, some, or none
-      f.get(count).get(i).i32Sub().i32Const(4 * k).i32Sub().set(left)
-      f.get(left).i32Const(4).i32GeS()
-      f.if(() => {
-        f.get(out).get(i).i32Const(4 * k).i32Add().i32Const(bytes).i32Mul().i32Add().get(res)
-        if (bytes === 4) f.v128Store()
-        else f.i32x4ExtractLane(0).i32Store()
-      }, () => {
-        f.forLoop(lane, () => f.i32Const(0), () => f.get(left), 1, () => {
-          f.get(out).get(i).i32Const(4 * k).i32Add().get(lane).i32Add().i32Const(bytes).i32Mul().i32Add()
-          if (bytes === 4) {
-            f.get(res).i32x4ExtractLane(0).i32Store()
-            f.get(res).get(res).i8x16Shuffle([4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3]).set(res)
-          } else {
-            f.get(res).i32x4ExtractLane(0).i32Store8()
-            f.get(res).get(res).i8x16Shuffle([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0]).set(res)
-          }
-        })
+    if (bytes === 4) {
+      ss.forEach(({ a, b }, k) => {
+        f.get(out).get(i).i32Const(4).i32Mul().i32Add()
+        finish(f, a, b, ps.slice(5))
+        f.v128Store(16 * k)
       })
+    } else {
+      // four vectors of masks → 16 bytes
+      const [s0, s1, s2, s3] = ss as [Stream, Stream, Stream, Stream]
+      finish(f, s0.a, s0.b, ps.slice(5))
+      finish(f, s1.a, s1.b, ps.slice(5))
+      f.i16x8NarrowI32x4S().set(lo)
+      f.get(out).get(i).i32Add()
+      f.get(lo)
+      finish(f, s2.a, s2.b, ps.slice(5))
+      finish(f, s3.a, s3.b, ps.slice(5))
+      f.i16x8NarrowI32x4S()
+      f.i8x16NarrowI16x8S().get(one).v128And()
+      f.v128Store()
+    }
+  })
+  // The tail: fewer than 4·STREAMS counters, one vector at a time.
+  const s0 = ss[0]!
+  f.forLoop(i, () => f.get(whole), () => f.get(count), 4, () => {
+    counters(s0, 0)
+    rounds(f, [s0], ks)
+    finish(f, s0.a, s0.b, ps.slice(5))
+    if (bytes === 1) f.set(res).get(res).get(res).i16x8NarrowI32x4S().set(res).get(res).get(res).i8x16NarrowI16x8S().get(one).v128And()
+    f.set(res)
+    f.get(count).get(i).i32Sub().set(left)
+    f.forLoop(lane, () => f.i32Const(0), () => f.get(left).i32Const(4).get(left).i32Const(4).i32LtS().select(), 1, () => {
+      f.get(out).get(i).get(lane).i32Add().i32Const(bytes).i32Mul().i32Add()
+      if (bytes === 4) {
+        f.get(res).i32x4ExtractLane(0).i32Store()
+        f.get(res).get(res).i8x16Shuffle([4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3]).set(res)
+      } else {
+        f.get(res).i32x4ExtractLane(0).i32Store8()
+        f.get(res).get(res).i8x16Shuffle([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0]).set(res)
+      }
     })
   })
 }
@@ -119,14 +142,11 @@ export const emitRandom = (mb: ModuleBuilder): void => {
   emitCounterKernel(mb, 'bits32', [], xorWords)
   // uniform32(k0, k1, out, start, count, loBits, spanBits): floats passed as their bits.
   emitCounterKernel(mb, 'uniform32', ['i32', 'i32'], (f, a, b, [loBits, spanBits]) => { uniformLanes(f, a, b, loBits!, spanBits!) })
-  // bernoulli32(k0, k1, out, start, count, loBits, spanBits, pBits): bytes u < p of the uniforms on [0, 1) (lo 0, span 1).
-  emitCounterKernel(mb, 'bernoulli32', ['i32', 'i32', 'i32'], (f, a, b, [loBits, spanBits, pBits]) => {
-    const m = f.local('v128')
-    uniformLanes(f, a, b, loBits!, spanBits!)
-    f.get(pBits!).f32ReinterpretI32().f32x4Splat().f32x4Lt().set(m)
-    // all-ones/zero lanes → bytes 0/1 in lane 0
-    f.get(m).get(m).i16x8NarrowI32x4S().set(m)
-    f.get(m).get(m).i8x16NarrowI16x8S()
-    f.i32Const(0x01010101).i32x4Splat().v128And()
+  // bernoulli32(k0, k1, out, start, count, thresholdBits): bytes u < p of JAX's uniforms on [0, 1), u = m·2⁻²³ with m the
+  // words' top 23 bits: exactly m < p·2²³, the threshold fround(p)·2²³ (a float32, scaled exactly) passed as its bits.
+  emitCounterKernel(mb, 'bernoulli32', ['i32'], (f, a, b, [thresholdBits]) => {
+    xorWords(f, a, b, [])
+    f.i32Const(9).i32x4ShrU().f32x4ConvertI32x4U()
+    f.get(thresholdBits!).f32ReinterpretI32().f32x4Splat().f32x4Lt()
   }, 1)
 }
