@@ -24,7 +24,7 @@ export {
   show,
 } from './core/tensor.js'
 export * from './ad/index.js'
-export { type BackendInfo, type BackendName, getBackend, setBackend, setThreads } from './backend/index.js'
+export { type BackendInfo, type BackendName, getBackend, setBackend, setThreads, threadsReady } from './backend/index.js'
 export * as tree from './tree/index.js'
 export * as random from './random/index.js'
 export * as nn from './nn/index.js'

@@ -3,9 +3,9 @@
  * two backends behind one interface (docs/architecture.md):
  *
  * - `wasm` — WebAssembly SIMD128 kernels built at run time, spread over
- *   worker threads where the platform allows a thread to block (Node; a
- *   browser page runs them on one thread). The default wherever WebAssembly
- *   SIMD exists.
+ *   worker threads where the platform allows a thread to block (Node, and a
+ *   Web Worker of a cross-origin-isolated page; a page's main thread runs
+ *   them on one thread). The default wherever WebAssembly SIMD exists.
  * - `js` — the reference loops in plain JavaScript, everywhere.
  *
  * Both give the same bits for elementwise ops, random draws and float64
@@ -29,7 +29,7 @@ export interface BackendInfo {
   readonly name: BackendName
   /** Threads a kernel is split over (the calling thread included): always 1 on `js`. */
   readonly threads: number
-  /** The most threads this platform allows the `wasm` backend (1 where threads cannot block, as on a browser's main thread). */
+  /** The most threads this platform allows the `wasm` backend (1 where threads cannot block or share memory: a browser's main thread, a page that is not cross-origin isolated). */
   readonly maxThreads: number
   /** Whether WebAssembly SIMD exists here, i.e. whether `wasm` can run. */
   readonly simd: boolean
@@ -123,6 +123,12 @@ export const getBackend = (): BackendInfo => {
  * `getBackend().maxThreads` are capped to it. The default is the cores the
  * machine reports, capped at 8, or `GRAD_TS_THREADS`. Results are the same
  * bits for every count.
+ *
+ * In a browser (grad-ts in a Web Worker of a cross-origin-isolated page) this
+ * starts the workers, which arrive a few milliseconds later, once the calling
+ * thread has returned to its event loop: until then kernels run on the
+ * threads that have started, the calling thread at least (the same bits).
+ * `await threadsReady()` waits for them.
  * @example
  * import { getBackend, setThreads } from 'grad-ts'
  * const before = getBackend().threads
@@ -135,4 +141,28 @@ export const setThreads = (n: number): void => {
   const t = threadCount('setThreads', n, 'n')
   const w = wasmBackend()
   w?.setThreads(t)
+}
+
+/**
+ * Resolves, once the worker threads that the last {@link setThreads} (or the
+ * default count) started can take work, with the number of threads a kernel
+ * is split over, the calling thread included: `getBackend().threads` when
+ * every worker started, 1 on `js` and wherever threads cannot run (a page's
+ * main thread). Node's workers take work from the start, so there it resolves
+ * at once. A browser's Web Workers start only after the calling thread
+ * returns to its event loop, so `await` this there before timing or relying
+ * on parallel kernels (kernels before it are correct, just on fewer threads).
+ * Like TF.js's `tf.ready()`, but for the threads only; JAX has no counterpart.
+ * @example
+ * import { getBackend, setThreads, threadsReady } from 'grad-ts'
+ * const before = getBackend().threads
+ * setThreads(2)
+ * const n = await threadsReady()
+ * console.assert(n === getBackend().threads && n === (getBackend().name === 'wasm' ? Math.min(2, getBackend().maxThreads) : 1))
+ * setThreads(before)
+ * @since 0.2.0
+ */
+export const threadsReady = (): Promise<number> => {
+  const w = wasmBackend()
+  return w !== null && backend() === w ? w.threadsReady() : Promise.resolve(1)
 }

@@ -27,7 +27,7 @@ import { type WasmReduce, emitReductions, reduceName } from './reduce.js'
 import { MR, emitGemms, gemmWorkspace } from './gemm.js'
 import type { Residence } from '../js/index.js'
 import { Heap, MAX_PAGES, bytesOf } from './heap.js'
-import { type Job, Pool, canRunPool } from './pool.js'
+import { type Job, Pool, poolPlatform } from './pool.js'
 import { emitRandom } from './random.js'
 
 /** Whether this platform runs WebAssembly SIMD128: a module using `v128` validates. @internal */
@@ -86,18 +86,26 @@ const build = (shared: boolean): Machine => {
   return { heap, module, names, index: new Map(names.map((n, i) => [n, i])), fns, threads: 1, pool: undefined, parElements: PAR_ELEMENTS, parMacs: PAR_MACS, parallelRuns: 0 }
 }
 
-/** Runs jobs of one kernel: on the calling thread when there is one, else on the pool. */
+/** Starts a pool of `mc.threads` threads (stopping one of another size) unless one runs; one thread needs none. */
+const startPool = (mc: Machine): void => {
+  if (mc.threads === 1 || mc.pool?.size === mc.threads) return
+  mc.pool?.close()
+  mc.pool = new Pool(mc.threads, mc.module, mc.heap.memory, mc.names, mc.fns)
+}
+
+/**
+ * Runs jobs of one kernel: on the calling thread when there is one, else on
+ * the pool, which runs on the calling thread the jobs of workers not started
+ * yet (so a kernel may run on fewer threads than it was split for, with the
+ * same bits).
+ */
 const runJobs = (mc: Machine, jobs: readonly Job[]): void => {
   if (jobs.length === 1) {
     mc.fns[jobs[0]!.fn]!(...jobs[0]!.args)
     return
   }
-  if (mc.pool === undefined || mc.pool.size !== mc.threads) {
-    mc.pool?.close()
-    mc.pool = new Pool(mc.threads, mc.module, mc.heap.memory, mc.names, mc.fns)
-  }
-  mc.pool.run(jobs)
-  mc.parallelRuns++
+  startPool(mc)
+  if (mc.pool!.run(jobs) > 1) mc.parallelRuns++
 }
 
 /** `[0, n)` cut into at most `parts` ranges whose starts are multiples of `quantum`. */
@@ -427,8 +435,10 @@ const host = (b: Buffer): JsBuffer => {
 export interface WasmBackend extends Backend {
   /** The threads kernels are split over (the calling thread included). */
   threads(): number
-  /** Sets the thread count: 1 runs no workers; more needs shared memory and worker threads. */
+  /** Sets the thread count: 1 runs no workers; more needs shared memory and worker threads. In a browser this starts the workers. */
   setThreads(n: number): void
+  /** Resolves, once the workers of the current count have started (or failed to), with the threads a kernel can run on. */
+  threadsReady(): Promise<number>
   /** The most threads this platform allows (1 without shared memory or worker threads). */
   readonly maxThreads: number
   /** Copies between typed arrays and the memory so far. */
@@ -444,7 +454,8 @@ export interface WasmBackend extends Backend {
 /** A WebAssembly backend; undefined where WebAssembly SIMD is missing. @internal */
 export const createWasmBackend = (): WasmBackend | undefined => {
   if (!hasSimd()) return undefined
-  const shared = hasSharedMemory() && canRunPool()
+  const platform = poolPlatform()
+  const shared = platform !== undefined && hasSharedMemory()
   const mc = build(shared)
   const maxThreads = shared ? 64 : 1
   return {
@@ -456,7 +467,11 @@ export const createWasmBackend = (): WasmBackend | undefined => {
     threads: () => mc.threads,
     setThreads: (n) => {
       mc.threads = Math.min(n, maxThreads)
+      // A Web Worker may not start while its creator blocks, so a browser starts the pool now, to be ready by the time kernels run;
+      // Node starts it at the first kernel that splits (its workers start on their own).
+      if (platform === 'browser') startPool(mc)
     },
+    threadsReady: () => (mc.pool !== undefined && mc.pool.size === mc.threads ? mc.pool.started() : Promise.resolve(mc.threads)),
     splitAbove: (elements, macs) => {
       mc.parElements = elements
       mc.parMacs = macs
