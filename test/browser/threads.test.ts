@@ -7,7 +7,7 @@
  * is not isolated, so its worker runs one thread (and the same bits).
  *
  * The worker's script is threads-worker.ts, bundled here from the sources by
- * esbuild (which the TypeScript runner and the docs' bundler already use);
+ * esbuild (a dev dependency, pinned to the version the TypeScript runner uses);
  * Chromium comes from npm as in live.test.ts (or GRAD_TS_CHROMIUM).
  */
 import { existsSync, readFileSync } from 'node:fs'
