@@ -1,7 +1,7 @@
 /**
  * Neural-network building blocks: the keep/rate vocabulary, dropout (both
- * conventions, Gaussian), Monte-Carlo averaging, dense layers and MLPs,
- * layer and batch normalisation, maxout, and activation statistics.
+ * conventions, Gaussian), Monte-Carlo averaging, dense and convolutional
+ * layers, MLPs, layer and batch normalisation, maxout, and activation statistics.
  * Imported as the `nn` namespace of grad-ts.
  *
  * @module
@@ -15,8 +15,9 @@ export { monteCarloCurve, monteCarlo } from './montecarlo.js'
 export type { Train as TrainMode, Eval as EvalMode } from './dropout.js'
 export {
   type Dense, type MlpParams, type Activation, type MlpDropout, type MlpSpec, type Initializer, type MlpTrace,
-  dense, initMlp, mlpTrace, mlp, scaleWeights,
+  dense, applyDense, initMlp, mlpTrace, mlp, scaleWeights,
 } from './mlp.js'
+export { type Conv, type InitConvOptions, initConv, applyConv } from './conv.js'
 export {
   type ScaleBias, type LayerNormParams, type BatchNormParams, type BatchStats, type BatchNormState, type LayerNormOptions, type BatchNormOptions, type MaxoutOptions,
   initLayerNorm, layerNorm, initBatchNorm, batchNorm, maxout,

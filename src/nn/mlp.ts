@@ -3,10 +3,12 @@
  * trees. Initialisation draws from a key (`Random`); the forward pass takes an
  * explicit mode and returns a `Random` value in `Train` when dropout is on.
  */
-import { TensorError } from '../core/errors.js'
+import { describe } from '../core/check.js'
+import { TensorError, fmtShape } from '../core/errors.js'
 import type { FloatDType } from '../core/dtype.js'
-import { type Tensor, zeros } from '../core/tensor.js'
+import { type Tensor, tensorArg, zeros } from '../core/tensor.js'
 import { add, mul, relu, sigmoid, tanh } from '../ad/ops/elementwise.js'
+import { elu, gelu, leakyRelu, silu, softplus } from '../ad/ops/activations.js'
 import { matmul } from '../ad/ops/matmul.js'
 import type { Random } from '../random/random.js'
 import * as R from '../random/random.js'
@@ -25,8 +27,24 @@ export type MlpParams = {
   readonly layers: readonly Dense[]
 }
 
-/** Hidden-unit nonlinearities. @since 0.1.0 */
-export type Activation = 'relu' | 'sigmoid' | 'tanh'
+/**
+ * Hidden-unit nonlinearities, each the `jax.nn` function of that name with
+ * its defaults: `'gelu'` is `jax.nn.gelu(x)` (approximate = true, the tanh
+ * form), `'elu'` has alpha 1, `'leakyRelu'` (`jax.nn.leaky_relu`) a negative
+ * slope of 0.01. @since 0.1.0
+ */
+export type Activation = 'relu' | 'sigmoid' | 'tanh' | 'gelu' | 'silu' | 'elu' | 'leakyRelu' | 'softplus'
+
+const ACTIVATIONS: { readonly [A in Activation]: (z: Tensor) => Tensor } = {
+  relu,
+  sigmoid,
+  tanh,
+  gelu: (z) => gelu(z),
+  silu,
+  elu: (z) => elu(z),
+  leakyRelu: (z) => leakyRelu(z),
+  softplus,
+}
 
 /** Dropout on the inputs and on every hidden layer, in one convention. @since 0.1.0 */
 export interface MlpDropout {
@@ -46,7 +64,8 @@ export interface MlpSpec {
 /** Weight initialisers: N(0, 1/fan_in) as in the paper's recipe, Glorot (Xavier) normal, He normal. @since 0.1.0 */
 export type Initializer = 'normal' | 'glorot' | 'he'
 
-const stddev = (init: Initializer, fanIn: number, fanOut: number): number =>
+/** The initialiser's σ for the given fans (shared with `initConv`). @internal */
+export const initStddev = (init: Initializer, fanIn: number, fanOut: number): number =>
   init === 'normal' ? Math.sqrt(1 / fanIn) : init === 'glorot' ? Math.sqrt(2 / (fanIn + fanOut)) : Math.sqrt(2 / fanIn)
 
 /**
@@ -62,13 +81,40 @@ export const dense = (fanIn: number, fanOut: number, init: Initializer = 'normal
   if (!Number.isSafeInteger(fanIn) || !Number.isSafeInteger(fanOut) || fanIn < 1 || fanOut < 1) {
     throw new TensorError('dense', `layer sizes must be positive integers, got ${fanIn} × ${fanOut}`)
   }
-  const s = stddev(init, fanIn, fanOut)
+  const s = initStddev(init, fanIn, fanOut)
   return R.map((w: Tensor): Dense => ({ w: mul(w, s), b: zeros([fanOut], dtype) }))(R.normalR([fanIn, fanOut], dtype))
+}
+
+/**
+ * A dense layer's output `x·w + b` (flax's `Dense.apply`): `x` `[..., in]`,
+ * `w` `[in, out]`, `b` `[out]`, the result `[..., out]`. The one definition of
+ * a dense layer: {@link mlp} applies its layers with it.
+ * @example
+ * import { nn, tensor } from 'grad-ts'
+ * const layer = { w: tensor([[1, 2], [3, 4]]), b: tensor([10, 20]) }
+ * console.assert(nn.applyDense(layer, tensor([[1, 1]])).toTypedArray().join() === '14,26')
+ * @since 0.2.0
+ */
+export const applyDense = (layer: Dense, x: Tensor): Tensor => {
+  const op = 'applyDense'
+  const given: unknown = layer
+  if (typeof given !== 'object' || given === null) throw new TensorError(op, `layer must be { w, b }, got ${describe(layer)}`)
+  const w = tensorArg(op, 'layer.w', layer.w)
+  const b = tensorArg(op, 'layer.b', layer.b)
+  tensorArg(op, 'x', x)
+  if (w.rank !== 2) throw new TensorError(op, `layer.w must be a matrix [in, out], got ${fmtShape(w.shape)}`)
+  if (b.rank !== 1 || b.shape[0] !== w.shape[1]) throw new TensorError(op, `layer.b${fmtShape(b.shape)} must have the shape [${w.shape[1]}] of layer.w${fmtShape(w.shape)}'s outputs`)
+  if (x.rank < 1 || x.shape[x.rank - 1] !== w.shape[0]) throw new TensorError(op, `x${fmtShape(x.shape)} must end in the ${w.shape[0]} inputs of layer.w${fmtShape(w.shape)}`)
+  return add(matmul(x, w), b)
 }
 
 const checkSpec = (spec: MlpSpec): void => {
   if (spec.sizes.length < 2 || spec.sizes.some((n) => !Number.isSafeInteger(n) || n < 1)) {
     throw new TensorError('mlp', `sizes must list at least two positive integers, got [${spec.sizes.join(',')}]`)
+  }
+  const a: unknown = spec.activation
+  if (a !== undefined && !(typeof a === 'string' && Object.hasOwn(ACTIVATIONS, a))) {
+    throw new TensorError('mlp', `activation must be one of ${Object.keys(ACTIVATIONS).map((k) => `'${k}'`).join(', ')}, got ${describe(a)}`)
   }
   if (spec.dropout) {
     keepProbability(spec.dropout.input, 'mlp')
@@ -89,8 +135,6 @@ export const initMlp = (spec: MlpSpec, init: Initializer = 'normal', dtype: Floa
   const layers = spec.sizes.slice(1).map((n, i) => dense(spec.sizes[i]!, n, init, dtype))
   return R.map((ls: readonly Dense[]): MlpParams => ({ layers: ls }))(R.traverseArray((d: Random<Dense>) => d)(layers))
 }
-
-const activate = (a: Activation, z: Tensor): Tensor => (a === 'relu' ? relu(z) : a === 'sigmoid' ? sigmoid(z) : tanh(z))
 
 /** The output of an MLP, the activations of its hidden layers, and the dropout masks it drew. @since 0.1.0 */
 export interface MlpTrace {
@@ -139,12 +183,12 @@ export const mlpTrace =
     let h = d ? drop(x, d.input) : x
     const hidden: Tensor[] = []
     params.layers.forEach((layer, i) => {
-      const z = add(matmul(h, layer.w), layer.b)
+      const z = applyDense(layer, h)
       if (i === params.layers.length - 1) {
         h = z
         return
       }
-      const a = activate(spec.activation ?? 'relu', z)
+      const a = ACTIVATIONS[spec.activation ?? 'relu'](z)
       hidden.push(a)
       h = d ? drop(a, d.hidden) : a
     })
