@@ -11,13 +11,16 @@
  * op's reference kernel (`core/erf.ts`) and rounded to the dtype.
  */
 import type { FloatDType } from '../core/dtype.js'
-import { erf } from '../core/erf.js'
-import { TensorError } from '../core/errors.js'
-import { checkShape } from '../core/shape.js'
-import { type Tensor, scalar } from '../core/tensor.js'
-import { maximum, minimum } from '../ad/ops/elementwise.js'
+import { erf as erfNumber } from '../core/erf.js'
+import { describe } from '../core/check.js'
+import { TensorError, fmtShape } from '../core/errors.js'
+import { broadcastShapes, checkShape } from '../core/shape.js'
+import { Tensor, elementsIfConcrete, scalar } from '../core/tensor.js'
+import { abs, add, cast, div, equal, erf, less, log1p, maximum, minimum, mul, neg, sqrt, sub, where } from '../ad/ops/elementwise.js'
+import { broadcastTo } from '../ad/ops/shape.js'
 import { type Key, consume } from './key.js'
-import { checkDType, normalOf } from './sample.js'
+import { broadcastsTo } from './integers.js'
+import { checkDType, normalOf, uniformOf } from './sample.js'
 
 const f = Math.fround
 
@@ -53,37 +56,159 @@ export const clipOpen = (x: Tensor, lower: number, upper: number): Tensor => {
 /** `erf(bound / √2)` as JAX computes it in the dtype (the division rounded, then erf rounded). @internal */
 export const erfBound = (bound: number, dtype: FloatDType): number => {
   const round = dtype === 'float32' ? f : (v: number): number => v
-  return round(erf(round(round(bound) / round(Math.SQRT2))))
+  return round(erfNumber(round(round(bound) / round(Math.SQRT2))))
+}
+
+/**
+ * Giles' erfinv as the backends compute it (`backend/js/erfinv.ts`, XLA's),
+ * composed of ops in the dtype's arithmetic: each step an op, so each is
+ * rounded to the dtype exactly where the kernel rounds. The branches are
+ * chosen per element with `where`; the shorter polynomials are padded with
+ * leading zeros, which leave Horner's scheme unchanged for finite w.
+ */
+const SMALL32 = [2.81022636e-8, 3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]
+const LARGE32 = [-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]
+const W625 = [
+  -3.6444120640178196996e-21, -1.685059138182016589e-19, 1.2858480715256400167e-18, 1.115787767802518096e-17,
+  -1.333171662854620906e-16, 2.0972767875968561637e-17, 6.6376381343583238325e-15, -4.0545662729752068639e-14,
+  -8.1519341976054721522e-14, 2.6335093153082322977e-12, -1.2975133253453532498e-11, -5.4154120542946279317e-11,
+  1.051212273321532285e-9, -4.1126339803469836976e-9, -2.9070369957882005086e-8, 4.2347877827932403518e-7,
+  -1.3654692000834678645e-6, -1.3882523362786468719e-5, 0.0001867342080340571352, -0.00074070253416626697512,
+  -0.0060336708714301490533, 0.24015818242558961693, 1.6536545626831027356,
+]
+const W16 = [
+  2.2137376921775787049e-9, 9.0756561938885390979e-8, -2.7517406297064545428e-7, 1.8239629214389227755e-8,
+  1.5027403968909827627e-6, -4.013867526981545969e-6, 2.9234449089955446044e-6, 1.2475304481671778723e-5,
+  -4.7318229009055733981e-5, 6.8284851459573175448e-5, 2.4031110387097893999e-5, -0.0003550375203628474796,
+  0.00095328937973738049703, -0.0016882755560235047313, 0.0024914420961078508066, -0.0037512085075692412107,
+  0.005370914553590063617, 1.0052589676941592334, 3.0838856104922207635,
+]
+const WBIG = [
+  -2.7109920616438573243e-11, -2.5556418169965252055e-10, 1.5076572693500548083e-9, -3.7894654401267369937e-9,
+  7.6157012080783393804e-9, -1.4960026627149240478e-8, 2.9147953450901080826e-8, -6.7711997758452339498e-8,
+  2.2900482228026654717e-7, -9.9298272942317002539e-7, 4.5260625972231537039e-6, -1.9681778105531670567e-5,
+  7.5995277030017761139e-5, -0.00021503011930044477347, -0.00013871931833623122026, 1.0103004648645343977,
+  4.8499064014085844221,
+]
+const padded = (c: readonly number[], n: number): readonly number[] => [...new Array<number>(n - c.length).fill(0), ...c]
+
+/** Horner's scheme over per-element coefficients: `cs[i]` picks element-wise among the branches' i-th coefficients. */
+const horner = (w: Tensor, coefficients: (i: number) => Tensor, n: number): Tensor => {
+  let p = coefficients(0)
+  for (let i = 1; i < n; i++) p = add(coefficients(i), mul(p, w))
+  return p
+}
+
+/** erfinv of a float tensor, element-wise, bit for bit as the random-bits kernel's. @internal */
+export const erfinvOf = (x: Tensor): Tensor => {
+  const dt = x.dtype as FloatDType
+  const w0 = neg(log1p(mul(x, neg(x))))
+  let p: Tensor
+  if (dt === 'float32') {
+    const small = less(w0, 5)
+    const w = where(small, sub(w0, 2.5), sub(sqrt(w0), 3))
+    p = horner(w, (i) => where(small, scalar(SMALL32[i]!, dt), scalar(LARGE32[i]!, dt)), 9)
+  } else {
+    const a = less(w0, 6.25)
+    const b = less(w0, 16)
+    const w = where(a, sub(w0, 3.125), sub(sqrt(w0), where(b, scalar(3.25, dt), scalar(5, dt))))
+    const [c1, c2, c3] = [W625, padded(W16, 23), padded(WBIG, 23)]
+    p = horner(w, (i) => where(a, scalar(c1[i]!, dt), where(b, scalar(c2[i]!, dt), scalar(c3[i]!, dt))), 23)
+  }
+  return where(equal(abs(x), 1), mul(x, Infinity), mul(p, x))
+}
+
+const MIN_SUBNORMAL = { float32: 2 ** -149, float64: Number.MIN_VALUE } as const
+const MAX = { float32: f(3.4028234663852886e38), float64: Number.MAX_VALUE } as const
+// x·c with c = 2⁻ᵖ + 2⁻ᵖ⁻² (p the dtype's significand bits) lies in [0.625, 1.25) ulps of x, so x + x·c rounds to x's neighbour.
+const TOWARDS = { float32: 2 ** -24 + 2 ** -26, float64: 2 ** -53 + 2 ** -55 } as const
+
+/** `nextafter(x, +∞)` element-wise in x's float dtype, from ops (NaN stays NaN, +∞ stays +∞). @internal */
+export const nextUp = (x: Tensor): Tensor => {
+  const dt = x.dtype as FloatDType
+  const sum = add(x, maximum(mul(abs(x), TOWARDS[dt]), scalar(MIN_SUBNORMAL[dt], dt)))
+  // Up from the negative subnormal nearest zero is −0, as numpy.nextafter says: x·0 keeps x's sign.
+  const stepped = where(equal(sum, 0), mul(x, 0), sum)
+  return where(equal(x, -Infinity), scalar(-MAX[dt], dt), where(equal(x, Infinity), x, stepped))
+}
+
+/** `nextafter(x, −∞)` element-wise in x's float dtype. @internal */
+export const nextDown = (x: Tensor): Tensor => neg(nextUp(neg(x)))
+
+type Bound = number | Tensor
+
+const boundTensor = (op: string, name: 'lower' | 'upper', v: unknown, dtype: FloatDType): Tensor => {
+  if (v instanceof Tensor) {
+    if (v.dtype === 'bool') throw new TensorError(op, `${name} must be a number or a float32, float64 or int32 tensor, got a bool${fmtShape(v.shape)} tensor`)
+    return cast(v, dtype)
+  }
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new TensorError(op, `${name} must be a number (not NaN) or a tensor, got ${describe(v)}`)
+  return scalar(v, dtype)
 }
 
 /**
  * Samples of the standard normal truncated to `(lower, upper)`, as
  * `jax.random.truncated_normal(key, lower, upper, shape, dtype)`: JAX's
  * inversion `√2 · erfinv(u)` with `u` uniform on `[erf(lower/√2), erf(upper/√2))`,
- * clipped into the open interval. Every value lies strictly between the
- * bounds. The bounds are numbers (±Infinity allowed) with `lower < upper`;
- * deviation: JAX also takes arrays of bounds, and does not check their order.
- * The bounds' erf is computed exactly and rounded, where XLA uses its float32
- * approximation, so float32 samples agree with JAX to about 1e-6 (like
- * `normal`); far in a tail (|bound| ≳ 5) the method itself loses precision,
- * as in JAX. Consumes `key`.
+ * clipped into the open interval. Every value lies strictly between its
+ * bounds. The bounds are numbers (±Infinity allowed) or tensors that
+ * broadcast against `shape` (default: the bounds' broadcast shape, `[]` for
+ * numbers), each element drawn between its own bounds, as JAX's array
+ * bounds; `lower < upper` in the dtype everywhere (a TensorError when the
+ * bounds have values; JAX does not check). Number bounds' erf is computed
+ * exactly and rounded, where XLA uses its float32 approximation, so float32
+ * samples agree with JAX to about 1e-6 (like `normal`); tensor bounds go
+ * through the `erf` op, which computes the same. Far in a tail (|bound| ≳
+ * 5) the method itself loses precision, as in JAX. Consumes `key`.
  *
  * @example
- * import { random } from 'grad-ts'
+ * import { random, tensor } from 'grad-ts'
  * const x = random.truncatedNormal(random.key(0), -1, 2, [1000])
  * console.assert(x.dtype === 'float32' && x.toTypedArray().every((v) => v > -1 && v < 2))
  * const half = random.truncatedNormal(random.key(1), 0, Infinity, [3], 'float64')
  * console.assert(half.toTypedArray().every((v) => v > 0))
+ * // One column of bounds per column: [0, 1) for the first, (2, 3) for the second.
+ * const y = random.truncatedNormal(random.key(2), tensor([0, 2]), tensor([1, 3]), [4, 2])
+ * console.assert(y.toTypedArray().every((v, i) => (i % 2 === 0 ? v > 0 && v < 1 : v > 2 && v < 3)))
  * @since 0.2.0
  */
-export const truncatedNormal = (k: Key, lower: number, upper: number, shape: readonly number[] = [], dtype: FloatDType = 'float32'): Tensor => {
-  const s = checkShape('truncatedNormal', shape)
-  checkDType('truncatedNormal', dtype)
-  if (typeof lower !== 'number' || typeof upper !== 'number' || Number.isNaN(lower) || Number.isNaN(upper)) {
-    throw new TensorError('truncatedNormal', `lower and upper must be numbers (not NaN), got ${String(lower)} and ${String(upper)}`)
+export const truncatedNormal = (k: Key, lower: Bound, upper: Bound, shape?: readonly number[], dtype: FloatDType = 'float32'): Tensor =>
+  truncatedNormalPlan('truncatedNormal', lower, upper, shape, dtype)(consume('truncatedNormal', k))
+
+/** {@link truncatedNormal}'s arguments checked under the name `op`: the sampler of a consumed key. @internal */
+export const truncatedNormalPlan = (op: string, lower: Bound, upper: Bound, shape: readonly number[] | undefined, dtype: FloatDType = 'float32'): ((k: Key) => Tensor) => {
+  const dt = checkDType(op, dtype)
+  if (typeof lower === 'number' && typeof upper === 'number') {
+    const s = checkShape(op, shape ?? [])
+    if (Number.isNaN(lower) || Number.isNaN(upper)) throw new TensorError(op, `lower and upper must be numbers (not NaN), got ${String(lower)} and ${String(upper)}`)
+    const round = dt === 'float32' ? f : (v: number): number => v
+    if (!(round(lower) < round(upper))) throw new TensorError(op, `lower ${lower} must be less than upper ${upper} in ${dt}`)
+    return (k) => clipOpen(normalOf(k, s, dt, erfBound(lower, dt), erfBound(upper, dt)), lower, upper)
   }
-  const round = dtype === 'float32' ? f : (v: number): number => v
-  if (!(round(lower) < round(upper))) throw new TensorError('truncatedNormal', `lower ${lower} must be less than upper ${upper} in ${dtype}`)
-  consume('truncatedNormal', k)
-  return clipOpen(normalOf(k, s, dtype, erfBound(lower, dtype), erfBound(upper, dtype)), lower, upper)
+  const lo = boundTensor(op, 'lower', lower, dt)
+  const hi = boundTensor(op, 'upper', upper, dt)
+  const both = broadcastShapes(lo.shape, hi.shape, op)
+  const s = shape === undefined ? both : checkShape(op, shape)
+  if (!broadcastsTo(lo.shape, s) || !broadcastsTo(hi.shape, s)) {
+    throw new TensorError(op, `lower ${fmtShape(lo.shape)} and upper ${fmtShape(hi.shape)} must broadcast to shape ${fmtShape(s)}`)
+  }
+  const lv = elementsIfConcrete(broadcastTo(lo, both))
+  const uv = elementsIfConcrete(broadcastTo(hi, both))
+  if (lv !== undefined && uv !== undefined) {
+    const at = lv.findIndex((l, i) => !(l < uv[i]!))
+    if (at >= 0) {
+      const place = both.length > 0 ? ` at flat index ${at} of their broadcast shape ${fmtShape(both)}` : ''
+      throw new TensorError(op, `lower ${lv[at]!} must be less than upper ${uv[at]!} in ${dt}${place}`)
+    }
+  }
+  return (k) => {
+    // JAX's steps in the dtype: a = erf(lower/√2), b = erf(upper/√2), u = max(a, u₀·(b − a) + a), √2·erfinv(u), clipped.
+    const sqrt2 = scalar(dt === 'float32' ? f(Math.SQRT2) : Math.SQRT2, dt)
+    const a = erf(div(lo, sqrt2))
+    const b = erf(div(hi, sqrt2))
+    const v = add(mul(uniformOf(k, s, dt, 0, 1), sub(b, a)), a)
+    const u = where(less(v, a), broadcastTo(a, s), v)
+    const z = mul(sqrt2, erfinvOf(u))
+    return minimum(maximum(z, nextUp(lo)), nextDown(hi))
+  }
 }
