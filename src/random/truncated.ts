@@ -4,11 +4,12 @@
  * `u = uniform(key, shape, dtype, a, b)`, `√2 · erfinv(u)`, clipped to the open
  * interval `(nextafter(lower, +∞), nextafter(upper, −∞))` in the dtype.
  *
- * The draw and `√2 · erfinv(u)` are the random-bits primitive's normal
- * distribution with the uniform's bounds moved to `[a, b)`: the one erfinv
- * the normal sampler uses (XLA's, in the backends). The bounds are numbers,
- * so their `erf` is computed in float64 by the same function as the `erf`
- * op's reference kernel (`core/erf.ts`) and rounded to the dtype.
+ * With number bounds, the draw and `√2 · erfinv(u)` are the random-bits
+ * primitive's normal distribution with the uniform's bounds moved to
+ * `[a, b)`; their `erf` is computed in float64 by the same function as the
+ * `erf` op's reference kernel (`core/erf.ts`) and rounded to the dtype. With
+ * tensor bounds the same steps are ops, the last the `erfInv` op, whose
+ * kernel is the normal sampler's erfinv: the two paths agree bit for bit.
  */
 import type { FloatDType } from '../core/dtype.js'
 import { erf as erfNumber } from '../core/erf.js'
@@ -16,7 +17,7 @@ import { describe } from '../core/check.js'
 import { TensorError, fmtShape } from '../core/errors.js'
 import { broadcastShapes, checkShape } from '../core/shape.js'
 import { Tensor, elementsIfConcrete, scalar } from '../core/tensor.js'
-import { abs, add, cast, div, equal, erf, less, log1p, maximum, minimum, mul, neg, sqrt, sub, where } from '../ad/ops/elementwise.js'
+import { abs, add, cast, div, equal, erf, erfInv, less, maximum, minimum, mul, neg, sub, where } from '../ad/ops/elementwise.js'
 import { broadcastTo } from '../ad/ops/shape.js'
 import { type Key, consume } from './key.js'
 import { broadcastsTo } from './integers.js'
@@ -57,65 +58,6 @@ export const clipOpen = (x: Tensor, lower: number, upper: number): Tensor => {
 export const erfBound = (bound: number, dtype: FloatDType): number => {
   const round = dtype === 'float32' ? f : (v: number): number => v
   return round(erfNumber(round(round(bound) / round(Math.SQRT2))))
-}
-
-/**
- * Giles' erfinv as the backends compute it (`backend/js/erfinv.ts`, XLA's),
- * composed of ops in the dtype's arithmetic: each step an op, so each is
- * rounded to the dtype exactly where the kernel rounds. The branches are
- * chosen per element with `where`; the shorter polynomials are padded with
- * leading zeros, which leave Horner's scheme unchanged for finite w.
- */
-const SMALL32 = [2.81022636e-8, 3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941]
-const LARGE32 = [-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682]
-const W625 = [
-  -3.6444120640178196996e-21, -1.685059138182016589e-19, 1.2858480715256400167e-18, 1.115787767802518096e-17,
-  -1.333171662854620906e-16, 2.0972767875968561637e-17, 6.6376381343583238325e-15, -4.0545662729752068639e-14,
-  -8.1519341976054721522e-14, 2.6335093153082322977e-12, -1.2975133253453532498e-11, -5.4154120542946279317e-11,
-  1.051212273321532285e-9, -4.1126339803469836976e-9, -2.9070369957882005086e-8, 4.2347877827932403518e-7,
-  -1.3654692000834678645e-6, -1.3882523362786468719e-5, 0.0001867342080340571352, -0.00074070253416626697512,
-  -0.0060336708714301490533, 0.24015818242558961693, 1.6536545626831027356,
-]
-const W16 = [
-  2.2137376921775787049e-9, 9.0756561938885390979e-8, -2.7517406297064545428e-7, 1.8239629214389227755e-8,
-  1.5027403968909827627e-6, -4.013867526981545969e-6, 2.9234449089955446044e-6, 1.2475304481671778723e-5,
-  -4.7318229009055733981e-5, 6.8284851459573175448e-5, 2.4031110387097893999e-5, -0.0003550375203628474796,
-  0.00095328937973738049703, -0.0016882755560235047313, 0.0024914420961078508066, -0.0037512085075692412107,
-  0.005370914553590063617, 1.0052589676941592334, 3.0838856104922207635,
-]
-const WBIG = [
-  -2.7109920616438573243e-11, -2.5556418169965252055e-10, 1.5076572693500548083e-9, -3.7894654401267369937e-9,
-  7.6157012080783393804e-9, -1.4960026627149240478e-8, 2.9147953450901080826e-8, -6.7711997758452339498e-8,
-  2.2900482228026654717e-7, -9.9298272942317002539e-7, 4.5260625972231537039e-6, -1.9681778105531670567e-5,
-  7.5995277030017761139e-5, -0.00021503011930044477347, -0.00013871931833623122026, 1.0103004648645343977,
-  4.8499064014085844221,
-]
-const padded = (c: readonly number[], n: number): readonly number[] => [...new Array<number>(n - c.length).fill(0), ...c]
-
-/** Horner's scheme over per-element coefficients: `cs[i]` picks element-wise among the branches' i-th coefficients. */
-const horner = (w: Tensor, coefficients: (i: number) => Tensor, n: number): Tensor => {
-  let p = coefficients(0)
-  for (let i = 1; i < n; i++) p = add(coefficients(i), mul(p, w))
-  return p
-}
-
-/** erfinv of a float tensor, element-wise, bit for bit as the random-bits kernel's. @internal */
-export const erfinvOf = (x: Tensor): Tensor => {
-  const dt = x.dtype as FloatDType
-  const w0 = neg(log1p(mul(x, neg(x))))
-  let p: Tensor
-  if (dt === 'float32') {
-    const small = less(w0, 5)
-    const w = where(small, sub(w0, 2.5), sub(sqrt(w0), 3))
-    p = horner(w, (i) => where(small, scalar(SMALL32[i]!, dt), scalar(LARGE32[i]!, dt)), 9)
-  } else {
-    const a = less(w0, 6.25)
-    const b = less(w0, 16)
-    const w = where(a, sub(w0, 3.125), sub(sqrt(w0), where(b, scalar(3.25, dt), scalar(5, dt))))
-    const [c1, c2, c3] = [W625, padded(W16, 23), padded(WBIG, 23)]
-    p = horner(w, (i) => where(a, scalar(c1[i]!, dt), where(b, scalar(c2[i]!, dt), scalar(c3[i]!, dt))), 23)
-  }
-  return where(equal(abs(x), 1), mul(x, Infinity), mul(p, x))
 }
 
 const MIN_SUBNORMAL = { float32: 2 ** -149, float64: Number.MIN_VALUE } as const
@@ -208,7 +150,7 @@ export const truncatedNormalPlan = (op: string, lower: Bound, upper: Bound, shap
     const b = erf(div(hi, sqrt2))
     const v = add(mul(uniformOf(k, s, dt, 0, 1), sub(b, a)), a)
     const u = where(less(v, a), broadcastTo(a, s), v)
-    const z = mul(sqrt2, erfinvOf(u))
+    const z = mul(sqrt2, erfInv(u))
     return minimum(maximum(z, nextUp(lo)), nextDown(hi))
   }
 }
