@@ -1,7 +1,7 @@
 /** The op surface and the transforms, re-exported by the package root. */
 export type { TensorLike } from './ops/elementwise.js'
 export {
-  neg, exp, expm1, log, log1p, sqrt, abs, sign, sin, cos, tan, tanh, sigmoid, relu, erf,
+  neg, exp, expm1, log, log1p, sqrt, abs, sign, sin, cos, tan, tanh, sigmoid, relu, erf, erfInv,
   add, sub, mul, div, pow, maximum, minimum,
   equal, notEqual, less, lessEqual, greater, greaterEqual,
   where, cast, stopGradient,

@@ -17,7 +17,7 @@ import { TensorError, fmtShape } from '../core/errors.js'
 import { type Shape, broadcastShapes, shapeEq, sizeOf } from '../core/shape.js'
 
 /** Elementwise maps of one tensor. @internal */
-export const unaryPrims = ['neg', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'abs', 'sign', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'relu', 'erf'] as const
+export const unaryPrims = ['neg', 'exp', 'expm1', 'log', 'log1p', 'sqrt', 'abs', 'sign', 'sin', 'cos', 'tan', 'tanh', 'sigmoid', 'relu', 'erf', 'erfInv'] as const
 /** Broadcasting arithmetic of two tensors of one dtype. @internal */
 export const binaryPrims = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'] as const
 /** Broadcasting comparisons: bool results. @internal */
@@ -101,6 +101,7 @@ export interface ParamsOf {
   readonly sigmoid: undefined
   readonly relu: undefined
   readonly erf: undefined
+  readonly erfInv: undefined
   readonly add: undefined
   readonly sub: undefined
   readonly mul: undefined
@@ -159,6 +160,7 @@ export interface ArityOf {
   readonly sigmoid: 1
   readonly relu: 1
   readonly erf: 1
+  readonly erfInv: 1
   readonly add: 2
   readonly sub: 2
   readonly mul: 2
@@ -265,7 +267,7 @@ const keyShape = (prim: string, k: Aval): Shape => {
 
 /** The output aval of each primitive. @internal */
 export const abstractEval: { readonly [P in Prim]: (args: Args<P, Aval>, params: ParamsOf[P]) => Aval } = {
-  neg: same, exp: same, expm1: same, log: same, log1p: same, sqrt: same, abs: same, sign: same, sin: same, cos: same, tan: same, tanh: same, sigmoid: same, relu: same, erf: same,
+  neg: same, exp: same, expm1: same, log: same, log1p: same, sqrt: same, abs: same, sign: same, sin: same, cos: same, tan: same, tanh: same, sigmoid: same, relu: same, erf: same, erfInv: same,
   add: arith('add'), sub: arith('sub'), mul: arith('mul'), div: arith('div'), pow: arith('pow'), maximum: arith('maximum'), minimum: arith('minimum'),
   equal: compare('equal'), notEqual: compare('notEqual'), less: compare('less'), lessEqual: compare('lessEqual'), greater: compare('greater'), greaterEqual: compare('greaterEqual'),
   where: ([c, a, b]) => {

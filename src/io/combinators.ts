@@ -105,7 +105,7 @@ export const struct = <R extends Props, O extends Props = Record<never, t.Mixed>
  *
  * @example
  * import { io } from 'grad-ts'
- * console.assert(io.OptimizerConfig instanceof io.TaggedType && Object.keys(io.OptimizerConfig.members).join() === 'sgd,momentum,adam')
+ * console.assert(io.OptimizerConfig instanceof io.TaggedType && Object.keys(io.OptimizerConfig.members).join() === 'sgd,momentum,adam,rmsprop,adagrad,adamw')
  * @since 0.1.0
  */
 export class TaggedType<Tag extends string, M extends Props> extends t.Type<t.TypeOf<M[keyof M]>, t.OutputOf<M[keyof M]>> {
@@ -147,8 +147,8 @@ export class TaggedType<Tag extends string, M extends Props> extends t.Type<t.Ty
  *
  * @example
  * import { io } from 'grad-ts'
- * const r = io.decodeWith(io.OptimizerConfig)({ type: 'rmsprop', learningRate: 0.1 })
- * console.assert(r._tag === 'Left' && r.left.message === 'type: expected one of "sgd", "momentum", "adam", got "rmsprop"')
+ * const r = io.decodeWith(io.OptimizerConfig)({ type: 'lion', learningRate: 0.1 })
+ * console.assert(r._tag === 'Left' && r.left.message === 'type: expected one of "sgd", "momentum", "adam", "rmsprop", "adagrad", "adamw", got "lion"')
  * @since 0.1.0
  */
 export const tagged = <Tag extends string, M extends Props>(tag: Tag, members: M, name: string): TaggedType<Tag, M> =>

@@ -10,25 +10,35 @@
 import type { Either } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts/lib/index.js'
 import { DecayFactor, Keep, NonNegativeInt, NonNegativeNumber, PositiveInt, PositiveNumber, Seed, Uint32 } from './brands.js'
-import { pair, struct, tagged } from './combinators.js'
+import { type TaggedType, pair, struct, tagged } from './combinators.js'
 import { type DecodeError, decodeWith } from './errors.js'
 
 /**
- * Plain stochastic gradient descent: w ← w − ε·g.
+ * The optional field every optimizer config has: `clipByGlobalNorm` c > 0
+ * puts `optim.clipByGlobalNorm(c)` in front of the optimizer, as
+ * `optax.chain(optax.clip_by_global_norm(c), optimizer)`; absent, no clipping.
+ */
+const clipping = { clipByGlobalNorm: PositiveNumber }
+
+/**
+ * Plain stochastic gradient descent: w ← w − ε·g; `clipByGlobalNorm` c
+ * (optional) first scales the gradients to a global norm of at most c.
  *
  * @example
  * import { io } from 'grad-ts'
  * console.assert(io.SgdConfig.is({ type: 'sgd', learningRate: 0.1 }))
+ * console.assert(io.SgdConfig.is({ type: 'sgd', learningRate: 0.1, clipByGlobalNorm: 1 }))
  * @since 0.1.0
  */
-export const SgdConfig = struct('an sgd config', { type: t.literal('sgd'), learningRate: PositiveNumber })
+export const SgdConfig = struct('an sgd config', { type: t.literal('sgd'), learningRate: PositiveNumber }, clipping)
 /** Plain stochastic gradient descent. @since 0.1.0 */
 export type SgdConfig = t.TypeOf<typeof SgdConfig>
 
 /**
  * Classical or Nesterov momentum, in the form of the paper's recipe:
  * Δ ← m·Δ + g, w ← w − ε·Δ (ε and m may follow schedules); `nesterov`
- * defaults to false, as in `optim.momentum`.
+ * defaults to false, as in `optim.momentum`; `clipByGlobalNorm` as in
+ * {@link SgdConfig}.
  *
  * @example
  * import { io } from 'grad-ts'
@@ -39,14 +49,15 @@ export type SgdConfig = t.TypeOf<typeof SgdConfig>
 export const MomentumConfig = struct(
   'a momentum config',
   { type: t.literal('momentum'), learningRate: PositiveNumber, momentum: DecayFactor },
-  { nesterov: t.boolean },
+  { nesterov: t.boolean, ...clipping },
 )
 /** Classical or Nesterov momentum. @since 0.1.0 */
 export type MomentumConfig = t.TypeOf<typeof MomentumConfig>
 
 /**
- * Adam (Kingma & Ba) with step size ε, decay rates β₁, β₂ in [0, 1) and
- * eps ≥ 0; absent ones take `optim.adam`'s defaults (0.9, 0.999, 1e-8).
+ * Adam (Kingma & Ba) with step size ε, decay rates β₁, β₂ in [0, 1),
+ * eps ≥ 0 and epsRoot ≥ 0; absent ones take `optim.adam`'s defaults
+ * (0.9, 0.999, 1e-8, 0); `clipByGlobalNorm` as in {@link SgdConfig}.
  *
  * @example
  * import { io } from 'grad-ts'
@@ -57,10 +68,84 @@ export type MomentumConfig = t.TypeOf<typeof MomentumConfig>
 export const AdamConfig = struct(
   'an adam config',
   { type: t.literal('adam'), learningRate: PositiveNumber },
-  { b1: DecayFactor, b2: DecayFactor, eps: NonNegativeNumber },
+  { b1: DecayFactor, b2: DecayFactor, eps: NonNegativeNumber, epsRoot: NonNegativeNumber, ...clipping },
 )
 /** Adam. @since 0.1.0 */
 export type AdamConfig = t.TypeOf<typeof AdamConfig>
+
+/**
+ * RMSprop, as `optim.rmsprop` (optax's `rmsprop`): the learning rate and,
+ * optional with optax's defaults, `decay` (0.9), `eps` (1e-8),
+ * `initialScale` (0), `epsInSqrt` (true), `centered` (false), `momentum`
+ * (absent: none), `nesterov` (false) and `biasCorrection` (false);
+ * `clipByGlobalNorm` as in {@link SgdConfig}.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.RmspropConfig.is({ type: 'rmsprop', learningRate: 1e-3 }))
+ * console.assert(io.RmspropConfig.is({ type: 'rmsprop', learningRate: 1e-3, decay: 0.95, centered: true, momentum: 0.9 }))
+ * console.assert(!io.RmspropConfig.is({ type: 'rmsprop', learningRate: 1e-3, momentum: 1 }))
+ * @since 0.2.0
+ */
+export const RmspropConfig = struct(
+  'an rmsprop config',
+  { type: t.literal('rmsprop'), learningRate: PositiveNumber },
+  {
+    decay: DecayFactor,
+    eps: NonNegativeNumber,
+    initialScale: NonNegativeNumber,
+    epsInSqrt: t.boolean,
+    centered: t.boolean,
+    momentum: DecayFactor,
+    nesterov: t.boolean,
+    biasCorrection: t.boolean,
+    ...clipping,
+  },
+)
+/** RMSprop. @since 0.2.0 */
+export type RmspropConfig = t.TypeOf<typeof RmspropConfig>
+
+/**
+ * Adagrad, as `optim.adagrad` (optax's `adagrad`): the learning rate and,
+ * optional with optax's defaults, `initialAccumulatorValue` (0.1) and `eps`
+ * (1e-7); `clipByGlobalNorm` as in {@link SgdConfig}.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.AdagradConfig.is({ type: 'adagrad', learningRate: 0.01, initialAccumulatorValue: 0 }))
+ * @since 0.2.0
+ */
+export const AdagradConfig = struct(
+  'an adagrad config',
+  { type: t.literal('adagrad'), learningRate: PositiveNumber },
+  { initialAccumulatorValue: NonNegativeNumber, eps: NonNegativeNumber, ...clipping },
+)
+/** Adagrad. @since 0.2.0 */
+export type AdagradConfig = t.TypeOf<typeof AdagradConfig>
+
+/**
+ * AdamW, as `optim.adamw` (optax's `adamw`): Adam's fields with its
+ * defaults and the decoupled `weightDecay` λ (default 1e-4, optax's);
+ * `clipByGlobalNorm` as in {@link SgdConfig}. λ must be ≥ 0 here
+ * (`optim.adamw` accepts any finite number). There is no `mask`: the mask
+ * of `optim.adamw` is a tree of the parameters' structure or a function of
+ * the parameters, which a config cannot name before the network exists;
+ * the decoded optimizer decays every parameter (optax's default). Build
+ * `optim.adamw` directly for a mask.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * console.assert(io.AdamWConfig.is({ type: 'adamw', learningRate: 1e-3, weightDecay: 0.01 }))
+ * console.assert(!io.AdamWConfig.is({ type: 'adamw', learningRate: 1e-3, mask: { b: false } }))
+ * @since 0.2.0
+ */
+export const AdamWConfig = struct(
+  'an adamw config',
+  { type: t.literal('adamw'), learningRate: PositiveNumber },
+  { b1: DecayFactor, b2: DecayFactor, eps: NonNegativeNumber, epsRoot: NonNegativeNumber, weightDecay: NonNegativeNumber, ...clipping },
+)
+/** AdamW. @since 0.2.0 */
+export type AdamWConfig = t.TypeOf<typeof AdamWConfig>
 
 /**
  * One of the optimizers, told apart by `type`; errors come from the branch the tag names.
@@ -71,7 +156,11 @@ export type AdamConfig = t.TypeOf<typeof AdamConfig>
  * console.assert(r._tag === 'Left' && r.left.message === 'b2: expected a factor in [0, 1), got 1')
  * @since 0.1.0
  */
-export const OptimizerConfig = tagged('type', { sgd: SgdConfig, momentum: MomentumConfig, adam: AdamConfig }, 'an optimizer config (sgd, momentum or adam)')
+export const OptimizerConfig = tagged(
+  'type',
+  { sgd: SgdConfig, momentum: MomentumConfig, adam: AdamConfig, rmsprop: RmspropConfig, adagrad: AdagradConfig, adamw: AdamWConfig },
+  'an optimizer config (sgd, momentum, adam, rmsprop, adagrad or adamw)',
+)
 /** One of the optimizers. @since 0.1.0 */
 export type OptimizerConfig = t.TypeOf<typeof OptimizerConfig>
 
@@ -222,6 +311,119 @@ export const PiecewiseConstantSchedule = struct('a piecewise-constant schedule',
 export type PiecewiseConstantSchedule = t.TypeOf<typeof PiecewiseConstantSchedule>
 
 /**
+ * Schedules one after another, as optax's `join_schedules` (`optim.join`):
+ * `schedules[i + 1]` takes over at step `boundaries[i]` and sees the steps
+ * since then. The schedules are schedule configs (joins too); the
+ * boundaries are non-negative integer steps, one fewer than the schedules,
+ * in non-decreasing order — the checks `optim.join` makes, reported here as
+ * decode errors at `boundaries`.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * const warmup = { type: 'linear', initValue: 0, endValue: 0.1, transitionSteps: 100 }
+ * console.assert(io.JoinSchedule.is({ type: 'join', schedules: [warmup, { type: 'constant', value: 0.1 }], boundaries: [100] }))
+ * const r = io.decodeScheduleConfig({ type: 'join', schedules: [warmup], boundaries: [100] })
+ * console.assert(r._tag === 'Left' && r.left.message === 'boundaries: expected 0 boundaries (one fewer than the 1 schedule), got 1')
+ * @since 0.2.0
+ */
+export interface JoinSchedule {
+  readonly type: 'join'
+  readonly schedules: readonly ScheduleConfig[]
+  readonly boundaries: readonly NonNegativeInt[]
+}
+/** The JSON of a {@link JoinSchedule}. @since 0.2.0 */
+export interface JoinScheduleOutput {
+  readonly type: 'join'
+  readonly schedules: readonly ScheduleConfigOutput[]
+  readonly boundaries: readonly number[]
+}
+
+const Schedules: t.Type<readonly ScheduleConfig[], readonly ScheduleConfigOutput[]> = t.recursion('a non-empty array of schedule configs', () =>
+  nonEmpty(t.readonlyArray(ScheduleConfig, 'an array of schedule configs'), 'a non-empty array of schedule configs'),
+)
+
+const nonEmpty = <A, O>(codec: t.Type<readonly A[], readonly O[]>, name: string): t.Type<readonly A[], readonly O[]> =>
+  new t.Type<readonly A[], readonly O[], unknown>(
+    name,
+    (u): u is readonly A[] => codec.is(u) && u.length > 0,
+    (u, c) => {
+      const r = codec.validate(u, c)
+      if (r._tag === 'Left') return r
+      return r.right.length > 0 ? t.success(Object.freeze(r.right)) : t.failure(u, c, `expected ${name}, got an empty array`)
+    },
+    (a) => codec.encode(a),
+  )
+
+const JoinFields = struct('a join schedule', { type: t.literal('join'), schedules: Schedules, boundaries: t.readonlyArray(NonNegativeInt, 'an array of non-negative integer steps') })
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`
+
+/** What `optim.join` would refuse in decoded fields, as a failure at `boundaries`; undefined if nothing. */
+const joinProblem = (j: JoinSchedule): { readonly at: string; readonly message: string } | undefined => {
+  const want = j.schedules.length - 1
+  if (j.boundaries.length !== want) {
+    return { at: '', message: `expected ${plural(want, 'boundary', 'boundaries')} (one fewer than the ${plural(j.schedules.length, 'schedule', 'schedules')}), got ${j.boundaries.length}` }
+  }
+  const at = j.boundaries.findIndex((b, i) => i > 0 && b < j.boundaries[i - 1]!)
+  return at < 0 ? undefined : { at: String(at), message: `expected non-decreasing boundaries, got ${j.boundaries[at - 1]!} then ${j.boundaries[at]!}` }
+}
+
+/**
+ * The codec of {@link JoinSchedule}: a strict record, then `optim.join`'s
+ * checks on the boundaries.
+ *
+ * @example
+ * import { io } from 'grad-ts'
+ * const c = { type: 'constant', value: 1 }
+ * console.assert(io.JoinSchedule.is({ type: 'join', schedules: [c, c], boundaries: [10] }))
+ * console.assert(!io.JoinSchedule.is({ type: 'join', schedules: [c, c, c], boundaries: [10, 5] }))
+ * @since 0.2.0
+ */
+export const JoinSchedule: t.Type<JoinSchedule, JoinScheduleOutput> = new t.Type<JoinSchedule, JoinScheduleOutput, unknown>(
+  'a join schedule',
+  (u): u is JoinSchedule => JoinFields.is(u) && joinProblem(u) === undefined,
+  (u, c) => {
+    const r = JoinFields.validate(u, c)
+    if (r._tag === 'Left') return r
+    const problem = joinProblem(r.right)
+    if (problem === undefined) return t.success(r.right)
+    const bs = r.right.boundaries
+    const inBoundaries = t.appendContext(c, 'boundaries', JoinFields.required.boundaries, bs)
+    const ctx = problem.at === '' ? inBoundaries : t.appendContext(inBoundaries, problem.at, NonNegativeInt, bs[Number(problem.at)])
+    return t.failure(problem.at === '' ? bs : bs[Number(problem.at)], ctx, problem.message)
+  },
+  (a) => JoinFields.encode(a),
+)
+
+const scheduleMembers = {
+  constant: ConstantSchedule,
+  exponentialDecay: ExponentialDecaySchedule,
+  inverseTime: InverseTimeSchedule,
+  momentumRamp: MomentumRampSchedule,
+  linear: LinearSchedule,
+  cosineDecay: CosineDecaySchedule,
+  warmupCosineDecay: WarmupCosineDecaySchedule,
+  piecewiseConstant: PiecewiseConstantSchedule,
+  join: JoinSchedule,
+}
+
+/** One of the schedules. @since 0.1.0 */
+export type ScheduleConfig =
+  | ConstantSchedule
+  | ExponentialDecaySchedule
+  | InverseTimeSchedule
+  | MomentumRampSchedule
+  | LinearSchedule
+  | CosineDecaySchedule
+  | WarmupCosineDecaySchedule
+  | PiecewiseConstantSchedule
+  | JoinSchedule
+/** The JSON of a {@link ScheduleConfig}. @since 0.2.0 */
+export type ScheduleConfigOutput =
+  | { readonly [K in Exclude<keyof typeof scheduleMembers, 'join'>]: t.OutputOf<(typeof scheduleMembers)[K]> }[Exclude<keyof typeof scheduleMembers, 'join'>]
+  | JoinScheduleOutput
+
+/**
  * One of the schedules, told apart by `type`.
  *
  * @example
@@ -229,32 +431,27 @@ export type PiecewiseConstantSchedule = t.TypeOf<typeof PiecewiseConstantSchedul
  * console.assert(io.decodeScheduleConfig({ type: 'inverseTime', initial: 0.1, timescale: 0 })._tag === 'Left')
  * @since 0.1.0
  */
-export const ScheduleConfig = tagged(
+export const ScheduleConfig: TaggedType<'type', typeof scheduleMembers> = tagged(
   'type',
-  {
-    constant: ConstantSchedule,
-    exponentialDecay: ExponentialDecaySchedule,
-    inverseTime: InverseTimeSchedule,
-    momentumRamp: MomentumRampSchedule,
-    linear: LinearSchedule,
-    cosineDecay: CosineDecaySchedule,
-    warmupCosineDecay: WarmupCosineDecaySchedule,
-    piecewiseConstant: PiecewiseConstantSchedule,
-  },
-  'a schedule config (constant, exponentialDecay, inverseTime, momentumRamp, linear, cosineDecay, warmupCosineDecay or piecewiseConstant)',
+  scheduleMembers,
+  'a schedule config (constant, exponentialDecay, inverseTime, momentumRamp, linear, cosineDecay, warmupCosineDecay, piecewiseConstant or join)',
 )
-/** One of the schedules. @since 0.1.0 */
-export type ScheduleConfig = t.TypeOf<typeof ScheduleConfig>
 
 /**
- * A hidden-unit nonlinearity: `"relu"`, `"sigmoid"` or `"tanh"`.
+ * A hidden-unit nonlinearity, as `nn.Activation` names them: `"relu"`,
+ * `"sigmoid"`, `"tanh"`, `"gelu"`, `"silu"`, `"elu"`, `"leakyRelu"` or
+ * `"softplus"` (jax.nn's relu, sigmoid, tanh, gelu, silu, elu, leaky_relu
+ * and softplus).
  *
  * @example
  * import { io } from 'grad-ts'
- * console.assert(io.Activation.is('relu') && !io.Activation.is('gelu'))
+ * console.assert(io.Activation.is('relu') && io.Activation.is('leakyRelu') && !io.Activation.is('leaky_relu'))
  * @since 0.1.0
  */
-export const Activation = t.keyof({ relu: null, sigmoid: null, tanh: null }, 'an activation ("relu", "sigmoid" or "tanh")')
+export const Activation = t.keyof(
+  { relu: null, sigmoid: null, tanh: null, gelu: null, silu: null, elu: null, leakyRelu: null, softplus: null },
+  'an activation ("relu", "sigmoid", "tanh", "gelu", "silu", "elu", "leakyRelu" or "softplus")',
+)
 /** A hidden-unit nonlinearity. @since 0.1.0 */
 export type Activation = t.TypeOf<typeof Activation>
 

@@ -6,8 +6,10 @@
  */
 import type { OptimizerConfig, ScheduleConfig, TrainingConfig } from '../io/config.js'
 import { maxNorm, onLeaves } from './projection.js'
-import { adam, addWeightDecay, momentum, sgd } from './optimizers.js'
-import { type Schedule, constant, cosineDecay, exponentialDecay, inverseTime, linear, momentumRamp, piecewiseConstant, warmupCosineDecay } from './schedule.js'
+import { adam, adamw, addWeightDecay, momentum, sgd } from './optimizers.js'
+import { adagrad, rmsprop } from './adaptive.js'
+import { clipByGlobalNorm } from './clip.js'
+import { type Schedule, constant, cosineDecay, exponentialDecay, inverseTime, join, linear, momentumRamp, piecewiseConstant, warmupCosineDecay } from './schedule.js'
 import { type GradientTransformation, type ProjectedStep, chain, step } from './transform.js'
 
 /**
@@ -38,12 +40,16 @@ export const scheduleFromConfig = (s: ScheduleConfig): Schedule => {
       return warmupCosineDecay(s.initValue, s.peakValue, s.warmupSteps, s.decaySteps, s.endValue, s.exponent)
     case 'piecewiseConstant':
       return piecewiseConstant(s.initValue, s.boundariesAndScales)
+    case 'join':
+      return join(s.schedules.map(scheduleFromConfig), s.boundaries)
   }
 }
 
 /**
  * The gradient transformation of an optimizer config; schedules, when given,
- * replace its constant learning rate and momentum.
+ * replace its constant learning rate and momentum (of momentum and
+ * rmsprop). A `clipByGlobalNorm` c puts `clipByGlobalNorm(c)` first:
+ * `chain(clipByGlobalNorm(c), optimizer)`, as optax chains them.
  * @example
  * import { io, optim, tensor } from 'grad-ts'
  * const config = io.decodeOptimizerConfig({ type: 'sgd', learningRate: 0.5 })
@@ -58,18 +64,40 @@ export const optimizerFromConfig = (
   o: OptimizerConfig,
   schedules: { readonly learningRate?: ScheduleConfig; readonly momentum?: ScheduleConfig } = {},
 ): GradientTransformation<unknown> => {
+  const tx = baseOptimizer(o, schedules)
+  return o.clipByGlobalNorm === undefined ? tx : chain(clipByGlobalNorm(o.clipByGlobalNorm), tx)
+}
+
+const baseOptimizer = (
+  o: OptimizerConfig,
+  schedules: { readonly learningRate?: ScheduleConfig; readonly momentum?: ScheduleConfig },
+): GradientTransformation<unknown> => {
   const lr = schedules.learningRate ? scheduleFromConfig(schedules.learningRate) : o.learningRate
+  const m = schedules.momentum ? scheduleFromConfig(schedules.momentum) : undefined
+  // The config's optional fields are the optimizer's own options: absent stays absent (its default).
   switch (o.type) {
     case 'sgd':
       return sgd(lr)
     case 'momentum': {
-      // The config's optional fields are the optimizer's own options: absent stays absent (its default).
-      const { type: _, ...options } = o
-      return momentum({ ...options, learningRate: lr, momentum: schedules.momentum ? scheduleFromConfig(schedules.momentum) : o.momentum })
+      const { type: _, clipByGlobalNorm: __, ...options } = o
+      return momentum({ ...options, learningRate: lr, momentum: m ?? o.momentum })
     }
     case 'adam': {
-      const { type: _, ...options } = o
+      const { type: _, clipByGlobalNorm: __, ...options } = o
       return adam({ ...options, learningRate: lr })
+    }
+    case 'rmsprop': {
+      const { type: _, clipByGlobalNorm: __, momentum: ___, ...options } = o
+      const mo = m ?? o.momentum
+      return rmsprop({ ...options, learningRate: lr, ...(mo === undefined ? {} : { momentum: mo }) })
+    }
+    case 'adagrad': {
+      const { type: _, clipByGlobalNorm: __, ...options } = o
+      return adagrad({ ...options, learningRate: lr })
+    }
+    case 'adamw': {
+      const { type: _, clipByGlobalNorm: __, ...options } = o
+      return adamw({ ...options, learningRate: lr })
     }
   }
 }

@@ -12,8 +12,8 @@ import { type Shape, checkShape, normAxis, shapeEq, sizeOf } from '../core/shape
 import { Tensor, arange, elementsIfConcrete, scalar } from '../core/tensor.js'
 import { add, cast, less, log, mul, neg, sub } from '../ad/ops/elementwise.js'
 import { argmax, sum } from '../ad/ops/reduce.js'
-import { argsort } from '../ad/ops/sort.js'
-import { gather, reshape, slice } from '../ad/ops/shape.js'
+import { argsort, topK } from '../ad/ops/sort.js'
+import { gather, reshape, slice, transpose } from '../ad/ops/shape.js'
 import { cumsum } from '../ad/ops/stats.js'
 import { type Key, consume } from './key.js'
 import { broadcastsTo, randintOf } from './integers.js'
@@ -40,29 +40,40 @@ const gumbelOf = (k: Key, shape: Shape, dtype: FloatDType): Tensor => gumbelOfUn
  * console.assert(Math.abs(mean - 0.5772) < 0.15) // the Euler–Mascheroni constant
  * @since 0.2.0
  */
-export const gumbel = (k: Key, shape: readonly number[] = [], dtype: FloatDType = 'float32'): Tensor => {
-  const s = checkShape('gumbel', shape)
-  const dt = checkDType('gumbel', dtype)
-  consume('gumbel', k)
-  return gumbelOf(k, s, dt)
+export const gumbel = (k: Key, shape: readonly number[] = [], dtype: FloatDType = 'float32'): Tensor =>
+  gumbelPlan('gumbel', shape, dtype)(consume('gumbel', k))
+
+/** {@link gumbel}'s arguments checked under the name `op`: the sampler of a consumed key. @internal */
+export const gumbelPlan = (op: string, shape: readonly number[] = [], dtype: FloatDType = 'float32'): ((k: Key) => Tensor) => {
+  const s = checkShape(op, shape)
+  const dt = checkDType(op, dtype)
+  return (k) => gumbelOf(k, s, dt)
 }
 
 /** Options of {@link categorical}. @since 0.2.0 */
 export interface CategoricalOptions {
   /** The axis of the categories in `logits`; default −1. */
   readonly axis?: number
-  /** The shape of the result: the batch shape of `logits` (its shape without `axis`), or a shape ending in one it broadcasts to; default the batch shape. */
+  /** The shape of the result: the batch shape of `logits` (its shape without `axis`), or a shape ending in one it broadcasts to (ending in the batch shape itself without replacement); default the batch shape. */
   readonly shape?: readonly number[]
+  /** With replacement (default true), or without: the samples over the leading axes of `shape` are distinct categories. */
+  readonly replace?: boolean
 }
 
 /**
  * Samples of categories (int32 indices) with unnormalised log-probabilities
- * `logits`, as `jax.random.categorical(key, logits, axis, shape)`: the argmax
- * over `axis` of `gumbel + logits`, with JAX's shapes — the result has
- * `shape`, whose trailing axes are the batch shape of `logits` and whose
- * leading axes draw independent samples. A logit of −∞ is never drawn.
- * (JAX's `replace=False` is not offered here; use {@link choice} with `p`.)
- * Consumes `key`.
+ * `logits`, as `jax.random.categorical(key, logits, axis, shape, replace)`:
+ * with replacement (the default), the argmax over `axis` of `gumbel +
+ * logits`, with JAX's shapes — the result has `shape`, whose trailing axes
+ * are the batch shape of `logits` and whose leading axes draw independent
+ * samples. Without replacement (`replace: false`), JAX's Gumbel top-k: one
+ * Gumbel draw of `logits`' shape is added to the logits, and the k = (size
+ * of `shape`'s leading axes) largest along `axis` are the samples, in
+ * decreasing order of perturbed logit, so the samples along the leading
+ * axes are distinct categories (the first has the softmax's distribution);
+ * then `shape` must end in the batch shape itself, and k may not exceed the
+ * number of categories. A logit of −∞ is never drawn with replacement (and
+ * only after every finite one without). Consumes `key`.
  *
  * @example
  * import { random, tensor } from 'grad-ts'
@@ -70,28 +81,55 @@ export interface CategoricalOptions {
  * const c = random.categorical(random.key(0), logits, { shape: [5, 2] })
  * const v = Array.from(c.toTypedArray())
  * console.assert(c.shape.join() === '5,2' && v.every((x, i) => (i % 2 === 0 ? x !== 1 : x === 1)))
+ * // Without replacement: 4 distinct categories of 6 for each of the 2 rows.
+ * const d = random.categorical(random.key(1), tensor([[1, 2, 3, 4, 5, 6], [0, 0, 0, 0, 0, 0]]), { shape: [4, 2], replace: false })
+ * const rows = [0, 1].map((r) => [0, 1, 2, 3].map((i) => d.toTypedArray()[2 * i + r]!))
+ * console.assert(d.shape.join() === '4,2' && rows.every((r) => new Set(r).size === 4))
  * @since 0.2.0
  */
-export const categorical = (k: Key, logits: Tensor, options: CategoricalOptions = {}): Tensor => {
-  const { axis = -1, shape } = optionsOf('categorical', options)
+export const categorical = (k: Key, logits: Tensor, options: CategoricalOptions = {}): Tensor =>
+  categoricalPlan('categorical', logits, options)(consume('categorical', k))
+
+/** {@link categorical}'s arguments checked under the name `op`: the sampler of a consumed key. @internal */
+export const categoricalPlan = (op: string, logits: Tensor, options: CategoricalOptions = {}): ((k: Key) => Tensor) => {
+  const { axis = -1, shape, replace = true } = optionsOf(op, options)
+  if (typeof replace !== 'boolean') throw new TensorError(op, `replace must be a boolean, got ${describe(replace)}`)
   if (!(logits instanceof Tensor) || (logits.dtype !== 'float32' && logits.dtype !== 'float64')) {
-    throw new TensorError('categorical', `logits must be a float32 or float64 tensor, got ${logits instanceof Tensor ? `a ${logits.dtype} tensor` : describe(logits)}`)
+    throw new TensorError(op, `logits must be a float32 or float64 tensor, got ${logits instanceof Tensor ? `a ${logits.dtype} tensor` : describe(logits)}`)
   }
-  if (logits.rank === 0) throw new TensorError('categorical', `logits must have an axis of categories, got shape ${fmtShape(logits.shape)}`)
-  const ax = normAxis('categorical', axis, logits.rank)
+  if (logits.rank === 0) throw new TensorError(op, `logits must have an axis of categories, got shape ${fmtShape(logits.shape)}`)
+  const ax = normAxis(op, axis, logits.rank)
   const n = logits.shape[ax]!
-  if (n === 0) throw new TensorError('categorical', `logits has no categories: axis ${axis} of shape ${fmtShape(logits.shape)} is empty`)
+  if (n === 0) throw new TensorError(op, `logits has no categories: axis ${axis} of shape ${fmtShape(logits.shape)} is empty`)
   const batch = logits.shape.filter((_, i) => i !== ax)
-  const s = shape === undefined ? batch : checkShape('categorical', shape)
+  const s = shape === undefined ? batch : checkShape(op, shape)
   if (!broadcastsTo(batch, s)) {
-    throw new TensorError('categorical', `shape ${fmtShape(s)} must end in a shape that the batch shape ${fmtShape(batch)} of logits ${fmtShape(logits.shape)} broadcasts to`)
+    throw new TensorError(op, `shape ${fmtShape(s)} must end in a shape that the batch shape ${fmtShape(batch)} of logits ${fmtShape(logits.shape)} broadcasts to`)
   }
   const lead = s.length - batch.length
+  const prefix = s.slice(0, lead)
   const tail = s.slice(lead)
-  consume('categorical', k)
-  const noise = gumbelOf(k, [...s.slice(0, lead), ...tail.slice(0, ax), n, ...tail.slice(ax)], logits.dtype)
-  const shifted = add(noise, reshape(logits, [...new Array<number>(lead).fill(1), ...logits.shape]))
-  return argmax(shifted, { axis: lead + ax })
+  const dtype = logits.dtype
+  if (replace) {
+    return (k) => {
+      const noise = gumbelOf(k, [...prefix, ...tail.slice(0, ax), n, ...tail.slice(ax)], dtype)
+      const shifted = add(noise, reshape(logits, [...new Array<number>(lead).fill(1), ...logits.shape]))
+      return argmax(shifted, { axis: lead + ax })
+    }
+  }
+  if (!shapeEq(tail, batch)) {
+    throw new TensorError(op, `without replacement, shape ${fmtShape(s)} must end in the batch shape ${fmtShape(batch)} of logits ${fmtShape(logits.shape)} itself, not a shape it broadcasts to`)
+  }
+  const draws = sizeOf(prefix)
+  if (draws > n) {
+    throw new TensorError(op, `cannot take ${draws} samples (the leading axes ${fmtShape(prefix)} of shape ${fmtShape(s)}) without replacement from ${n} categories (axis ${axis} of logits ${fmtShape(logits.shape)})`)
+  }
+  // The k samples of each batch element along axis, moved to the front: [k, ...batch], then split into shape's leading axes.
+  const perm = [ax, ...batch.map((_, i) => (i < ax ? i : i + 1))]
+  return (k) => {
+    const [, top] = topK(add(logits, gumbelOf(k, logits.shape, dtype)), draws, { axis: ax })
+    return reshape(transpose(top, perm), s)
+  }
 }
 
 /** Options of {@link choice}. @since 0.2.0 */
@@ -107,21 +145,21 @@ export interface ChoiceOptions {
 }
 
 /** `p` checked against `n` entries: its shape always, its values when it has them. */
-const checkP = (p: unknown, n: number, draws: number, replace: boolean): Tensor => {
+const checkP = (op: string, p: unknown, n: number, draws: number, replace: boolean): Tensor => {
   if (!(p instanceof Tensor) || (p.dtype !== 'float32' && p.dtype !== 'float64')) {
-    throw new TensorError('choice', `p must be a float32 or float64 tensor, got ${p instanceof Tensor ? `a ${p.dtype} tensor` : describe(p)}`)
+    throw new TensorError(op, `p must be a float32 or float64 tensor, got ${p instanceof Tensor ? `a ${p.dtype} tensor` : describe(p)}`)
   }
-  if (!shapeEq(p.shape, [n])) throw new TensorError('choice', `p must have shape [${n}] (one probability per entry of a along axis), got ${fmtShape(p.shape)}`)
+  if (!shapeEq(p.shape, [n])) throw new TensorError(op, `p must have shape [${n}] (one probability per entry of a along axis), got ${fmtShape(p.shape)}`)
   const v = elementsIfConcrete(p)
   if (v === undefined) return p
   const bad = v.findIndex((x) => !(x >= 0 && x <= 1))
-  if (bad >= 0) throw new TensorError('choice', `p must hold probabilities in [0, 1], found ${v[bad]!} at index ${bad}`)
+  if (bad >= 0) throw new TensorError(op, `p must hold probabilities in [0, 1], found ${v[bad]!} at index ${bad}`)
   const total = Array.from(v).reduce((a, b) => a + b, 0)
   // NumPy's tolerance: √ε of p's dtype.
   const tol = Math.sqrt(p.dtype === 'float32' ? 2 ** -23 : 2 ** -52)
-  if (Math.abs(total - 1) > tol) throw new TensorError('choice', `p must sum to 1, got ${total}`)
+  if (Math.abs(total - 1) > tol) throw new TensorError(op, `p must sum to 1, got ${total}`)
   const positive = Array.from(v).filter((x) => x > 0).length
-  if (!replace && draws > positive) throw new TensorError('choice', `cannot take ${draws} draws without replacement when p has only ${positive} non-zero entries`)
+  if (!replace && draws > positive) throw new TensorError(op, `cannot take ${draws} draws without replacement when p has only ${positive} non-zero entries`)
   return p
 }
 
@@ -147,37 +185,42 @@ const checkP = (p: unknown, n: number, draws: number, replace: boolean): Tensor 
  * console.assert(coin.toTypedArray().every((x) => x === -1 || x === 1))
  * @since 0.2.0
  */
-export const choice = (k: Key, a: number | Tensor, options: ChoiceOptions = {}): Tensor => {
-  const { shape = [], replace = true, p, axis = 0 } = optionsOf('choice', options)
-  const s = checkShape('choice', shape)
-  if (typeof replace !== 'boolean') throw new TensorError('choice', `replace must be a boolean, got ${describe(replace)}`)
+export const choice = (k: Key, a: number | Tensor, options: ChoiceOptions = {}): Tensor => choicePlan('choice', a, options)(consume('choice', k))
+
+/** {@link choice}'s arguments checked under the name `op`: the sampler of a consumed key. @internal */
+export const choicePlan = (op: string, a: number | Tensor, options: ChoiceOptions = {}): ((k: Key) => Tensor) => {
+  const { shape = [], replace = true, p, axis = 0 } = optionsOf(op, options)
+  const s = checkShape(op, shape)
+  if (typeof replace !== 'boolean') throw new TensorError(op, `replace must be a boolean, got ${describe(replace)}`)
   let n: number
   let ax = 0
   if (typeof a === 'number') {
-    if (!Number.isSafeInteger(a) || a < 0 || a > 2 ** 31 - 1) throw new TensorError('choice', `a must be an integer in [0, 2³¹) or a tensor, got ${a}`)
+    if (!Number.isSafeInteger(a) || a < 0 || a > 2 ** 31 - 1) throw new TensorError(op, `a must be an integer in [0, 2³¹) or a tensor, got ${a}`)
     n = a
   } else if (a instanceof Tensor && a.rank > 0) {
-    ax = normAxis('choice', axis, a.rank)
+    ax = normAxis(op, axis, a.rank)
     n = a.shape[ax]!
   } else {
-    throw new TensorError('choice', `a must be an integer or a tensor of rank ≥ 1, got ${a instanceof Tensor ? `a ${a.dtype}${fmtShape(a.shape)} tensor` : describe(a)}`)
+    throw new TensorError(op, `a must be an integer or a tensor of rank ≥ 1, got ${a instanceof Tensor ? `a ${a.dtype}${fmtShape(a.shape)} tensor` : describe(a)}`)
   }
   const draws = sizeOf(s)
-  if (draws > 0 && n === 0) throw new TensorError('choice', `a has no entries to choose from (n = 0) but shape ${fmtShape(s)} asks for ${draws} draws`)
-  if (!replace && draws > n) throw new TensorError('choice', `cannot take ${draws} draws (shape ${fmtShape(s)}) without replacement from ${n} entries`)
-  const probs = p === undefined ? undefined : checkP(p, n, draws, replace)
-  consume('choice', k)
-  let ind: Tensor
-  if (draws === 0) ind = reshape(arange(0, 0, 1, 'int32'), s)
-  else if (probs === undefined && replace) ind = randintOf(k, s, scalar(0, 'float64'), scalar(n, 'float64'))
-  else if (probs === undefined) ind = reshape(slice(shuffle(k, arange(0, n, 1, 'int32'), 0), [0], [draws]), s)
-  else if (replace) {
-    const cuml = cumsum(probs, { axis: 0 })
-    const r = mul(reshape(slice(cuml, [n - 1], [n]), []), sub(1, uniformOf(k, s, probs.dtype as FloatDType, 0, 1)))
-    ind = sum(cast(less(cuml, reshape(r, [...s, 1])), 'int32'), { axis: -1 })
-  } else {
+  if (draws > 0 && n === 0) throw new TensorError(op, `a has no entries to choose from (n = 0) but shape ${fmtShape(s)} asks for ${draws} draws`)
+  if (!replace && draws > n) throw new TensorError(op, `cannot take ${draws} draws (shape ${fmtShape(s)}) without replacement from ${n} entries`)
+  const probs = p === undefined ? undefined : checkP(op, p, n, draws, replace)
+  const pick = (k: Key): Tensor => {
+    if (draws === 0) return reshape(arange(0, 0, 1, 'int32'), s)
+    if (probs === undefined && replace) return randintOf(k, s, scalar(0, 'float64'), scalar(n, 'float64'))
+    if (probs === undefined) return reshape(slice(shuffle(k, arange(0, n, 1, 'int32'), 0), [0], [draws]), s)
+    if (replace) {
+      const cuml = cumsum(probs, { axis: 0 })
+      const r = mul(reshape(slice(cuml, [n - 1], [n]), []), sub(1, uniformOf(k, s, probs.dtype as FloatDType, 0, 1)))
+      return sum(cast(less(cuml, reshape(r, [...s, 1])), 'int32'), { axis: -1 })
+    }
     const g = add(gumbelOf(k, [n], probs.dtype as FloatDType), log(probs))
-    ind = reshape(slice(argsort(neg(g)), [0], [draws]), s)
+    return reshape(slice(argsort(neg(g)), [0], [draws]), s)
   }
-  return typeof a === 'number' ? ind : gather(a, ind, { axis: ax })
+  return (k) => {
+    const ind = pick(k)
+    return typeof a === 'number' ? ind : gather(a, ind, { axis: ax })
+  }
 }

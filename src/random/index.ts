@@ -49,4 +49,10 @@ export {
   uniformR,
   normalR,
   bernoulliR,
+  randintR,
+  truncatedNormalR,
+  gumbelR,
+  categoricalR,
+  choiceR,
+  permutationR,
 } from './random.js'

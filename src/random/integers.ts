@@ -67,25 +67,25 @@ const INT32_MIN = -(2 ** 31)
 const INT32_MAX = 2 ** 31 - 1
 
 /** A bound of randint as a float64 tensor, checked: an integer number or an int32 tensor broadcasting to `shape`. */
-const boundOf = (arg: 'minval' | 'maxval', v: unknown, shape: Shape): Tensor => {
+const boundOf = (op: string, arg: 'minval' | 'maxval', v: unknown, shape: Shape): Tensor => {
   if (typeof v === 'number') {
     // maxval may be 2³¹ (one past the largest int32), so that randint can return every int32.
     const [lo, hi] = arg === 'minval' ? [INT32_MIN, INT32_MAX] : [INT32_MIN + 1, INT32_MAX + 1]
-    if (!Number.isInteger(v) || v < lo || v > hi) throw new TensorError('randint', `${arg} must be an integer in [${lo}, ${hi}], got ${v}`)
+    if (!Number.isInteger(v) || v < lo || v > hi) throw new TensorError(op, `${arg} must be an integer in [${lo}, ${hi}], got ${v}`)
     return scalar(v, 'float64')
   }
   if (!(v instanceof Tensor) || v.dtype !== 'int32') {
-    throw new TensorError('randint', `${arg} must be an integer or an int32 tensor, got ${v instanceof Tensor ? `a ${v.dtype}${fmtShape(v.shape)} tensor` : typeof v}`)
+    throw new TensorError(op, `${arg} must be an integer or an int32 tensor, got ${v instanceof Tensor ? `a ${v.dtype}${fmtShape(v.shape)} tensor` : typeof v}`)
   }
   if (!broadcastsTo(v.shape, shape)) {
-    throw new TensorError('randint', `${arg} of shape ${fmtShape(v.shape)} does not broadcast to shape ${fmtShape(shape)}`)
+    throw new TensorError(op, `${arg} of shape ${fmtShape(v.shape)} does not broadcast to shape ${fmtShape(shape)}`)
   }
   return cast(v, 'float64')
 }
 
 /** Where `minval < maxval` fails, when both bounds have values (not inside vmap or evalShape). */
-const emptyRange = (minval: Tensor, maxval: Tensor): string | undefined => {
-  const both = broadcastShapes(minval.shape, maxval.shape, 'randint')
+const emptyRange = (op: string, minval: Tensor, maxval: Tensor): string | undefined => {
+  const both = broadcastShapes(minval.shape, maxval.shape, op)
   const lo = elementsIfConcrete(broadcastTo(minval, both))
   const hi = elementsIfConcrete(broadcastTo(maxval, both))
   if (lo === undefined || hi === undefined) return undefined
@@ -114,14 +114,17 @@ const emptyRange = (minval: Tensor, maxval: Tensor): string | undefined => {
  * console.assert(dice.dtype === 'int32' && faces.size === 6 && [...faces].every((f) => f >= 1 && f <= 6))
  * @since 0.2.0
  */
-export const randint = (k: Key, shape: readonly number[], minval: number | Tensor, maxval: number | Tensor): Tensor => {
-  const s = checkShape('randint', shape)
-  const lo = boundOf('minval', minval, s)
-  const hi = boundOf('maxval', maxval, s)
-  const empty = emptyRange(lo, hi)
-  if (empty !== undefined) throw new TensorError('randint', `${empty}: the range [minval, maxval) is empty`)
-  consume('randint', k)
-  return randintOf(k, s, lo, hi)
+export const randint = (k: Key, shape: readonly number[], minval: number | Tensor, maxval: number | Tensor): Tensor =>
+  randintPlan('randint', shape, minval, maxval)(consume('randint', k))
+
+/** {@link randint}'s arguments checked under the name `op`: the sampler of a consumed key. @internal */
+export const randintPlan = (op: string, shape: readonly number[], minval: number | Tensor, maxval: number | Tensor): ((k: Key) => Tensor) => {
+  const s = checkShape(op, shape)
+  const lo = boundOf(op, 'minval', minval, s)
+  const hi = boundOf(op, 'maxval', maxval, s)
+  const empty = emptyRange(op, lo, hi)
+  if (empty !== undefined) throw new TensorError(op, `${empty}: the range [minval, maxval) is empty`)
+  return (k) => randintOf(k, s, lo, hi)
 }
 
 /** {@link randint} of a checked key and float64 bounds, without consuming the key (the caller has). @internal */

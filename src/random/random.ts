@@ -37,6 +37,10 @@ import type { Shape } from '../core/shape.js'
 import type { Tensor } from '../core/tensor.js'
 import { type Key, consume, splitPair } from './key.js'
 import { type UniformOptions, bernoulli, bits, normal, uniform } from './sample.js'
+import { randintPlan } from './integers.js'
+import { truncatedNormalPlan } from './truncated.js'
+import { type CategoricalOptions, type ChoiceOptions, categoricalPlan, choicePlan, gumbelPlan } from './categorical.js'
+import { type PermutationOptions, permutationPlan } from './shuffle.js'
 
 /**
  * A computation that draws random values: given a key, a result and the key
@@ -577,3 +581,87 @@ export const normalR = (shape: readonly number[], dtype: FloatDType = 'float32')
  */
 export const bernoulliR = (p: number | Tensor, shape?: readonly number[]): Random<Tensor> =>
   draw('bernoulliR', (sub) => bernoulli(sub, p, shape))
+
+/**
+ * A draw whose arguments were checked when it was made (`plan`, under the
+ * name `op`): the sampler runs on the fresh subkey, which it consumes.
+ */
+const planned = (op: string, plan: (k: Key) => Tensor): Random<Tensor> => draw(op, (sub) => plan(consume(op, sub)))
+
+/**
+ * Draws uniform integers: {@link randint} on a fresh subkey. The arguments
+ * are checked when the draw is made, under this name.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const dice = random.evaluate(random.key(0))(random.randintR([10], 1, 7))
+ * const [, sub] = random.split(random.key(0)) // the same draw by hand, on a fresh key of the same seed
+ * console.assert(dice.toTypedArray().join() === random.randint(sub!, [10], 1, 7).toTypedArray().join())
+ * @since 0.2.0
+ */
+export const randintR = (shape: readonly number[], minval: number | Tensor, maxval: number | Tensor): Random<Tensor> =>
+  planned('randintR', randintPlan('randintR', shape, minval, maxval))
+
+/**
+ * Draws truncated normal samples: {@link truncatedNormal} on a fresh
+ * subkey (number or tensor bounds). The arguments are checked when the
+ * draw is made, under this name.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const x = random.evaluate(random.key(0))(random.truncatedNormalR(-1, 1, [100]))
+ * console.assert(x.toTypedArray().every((v) => v > -1 && v < 1))
+ * @since 0.2.0
+ */
+export const truncatedNormalR = (lower: number | Tensor, upper: number | Tensor, shape?: readonly number[], dtype: FloatDType = 'float32'): Random<Tensor> =>
+  planned('truncatedNormalR', truncatedNormalPlan('truncatedNormalR', lower, upper, shape, dtype))
+
+/**
+ * Draws standard Gumbel samples: {@link gumbel} on a fresh subkey. The
+ * arguments are checked when the draw is made, under this name.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * console.assert(random.evaluate(random.key(0))(random.gumbelR([2, 3], 'float64')).dtype === 'float64')
+ * @since 0.2.0
+ */
+export const gumbelR = (shape: readonly number[] = [], dtype: FloatDType = 'float32'): Random<Tensor> => planned('gumbelR', gumbelPlan('gumbelR', shape, dtype))
+
+/**
+ * Draws categories: {@link categorical} on a fresh subkey (with or without
+ * replacement). The arguments are checked when the draw is made, under
+ * this name.
+ *
+ * @example
+ * import { random, tensor } from 'grad-ts'
+ * const c = random.evaluate(random.key(0))(random.categoricalR(tensor([0, -Infinity, 0]), { shape: [8] }))
+ * console.assert(c.toTypedArray().every((x) => x !== 1))
+ * @since 0.2.0
+ */
+export const categoricalR = (logits: Tensor, options: CategoricalOptions = {}): Random<Tensor> =>
+  planned('categoricalR', categoricalPlan('categoricalR', logits, options))
+
+/**
+ * Draws a choice: {@link choice} on a fresh subkey. The arguments are
+ * checked when the draw is made, under this name.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const hand = Array.from(random.evaluate(random.key(0))(random.choiceR(52, { shape: [5], replace: false })).toTypedArray())
+ * console.assert(new Set(hand).size === 5)
+ * @since 0.2.0
+ */
+export const choiceR = (a: number | Tensor, options: ChoiceOptions = {}): Random<Tensor> => planned('choiceR', choicePlan('choiceR', a, options))
+
+/**
+ * Draws a permutation: {@link permutation} on a fresh subkey. The
+ * arguments are checked when the draw is made, under this name.
+ *
+ * @example
+ * import { random } from 'grad-ts'
+ * const p = Array.from(random.evaluate(random.key(0))(random.permutationR(5)).toTypedArray())
+ * console.assert([...p].sort().join() === '0,1,2,3,4')
+ * @since 0.2.0
+ */
+export const permutationR = (x: number | Tensor, options: PermutationOptions = {}): Random<Tensor> =>
+  planned('permutationR', permutationPlan('permutationR', x, options))

@@ -38,8 +38,8 @@ export interface PermutationOptions {
 }
 
 /** `n` of `permutation(key, n)`, checked. */
-const countOf = (n: number): number => {
-  if (!Number.isSafeInteger(n) || n < 0 || n > 2 ** 31 - 1) throw new TensorError('permutation', `n must be an integer in [0, 2³¹), got ${n}`)
+const countOf = (op: string, n: number): number => {
+  if (!Number.isSafeInteger(n) || n < 0 || n > 2 ** 31 - 1) throw new TensorError(op, `n must be an integer in [0, 2³¹), got ${n}`)
   return n
 }
 
@@ -60,19 +60,21 @@ const countOf = (n: number): number => {
  * console.assert(Array.from(cols.toTypedArray().slice(0, 3)).sort().join() === '1,2,3')
  * @since 0.1.0
  */
-export const permutation = (k: Key, x: number | Tensor, options: PermutationOptions = {}): Tensor => {
-  const { axis = 0, independent = false } = optionsOf('permutation', options)
-  if (typeof independent !== 'boolean') throw new TensorError('permutation', `independent must be a boolean, got ${describe(independent)}`)
+export const permutation = (k: Key, x: number | Tensor, options: PermutationOptions = {}): Tensor =>
+  permutationPlan('permutation', x, options)(consume('permutation', k))
+
+/** {@link permutation}'s arguments checked under the name `op`: the sampler of a consumed key. @internal */
+export const permutationPlan = (op: string, x: number | Tensor, options: PermutationOptions = {}): ((k: Key) => Tensor) => {
+  const { axis = 0, independent = false } = optionsOf(op, options)
+  if (typeof independent !== 'boolean') throw new TensorError(op, `independent must be a boolean, got ${describe(independent)}`)
   if (typeof x === 'number') {
-    const n = countOf(x)
-    normAxis('permutation', axis, 1)
-    consume('permutation', k)
-    return shuffle(k, arange(0, n, 1, 'int32'), 0)
+    const n = countOf(op, x)
+    normAxis(op, axis, 1)
+    return (k) => shuffle(k, arange(0, n, 1, 'int32'), 0)
   }
-  if (!(x instanceof Tensor)) throw new TensorError('permutation', `x must be an integer or a tensor, got ${describe(x)}`)
-  if (x.rank === 0) throw new TensorError('permutation', `x must be an integer or a tensor of rank ≥ 1, got a ${x.dtype}${fmtShape(x.shape)} tensor`)
-  const ax = normAxis('permutation', axis, x.rank)
-  consume('permutation', k)
-  if (independent || x.rank === 1) return shuffle(k, x, ax)
-  return gather(x, shuffle(k, arange(0, x.shape[ax], 1, 'int32'), 0), { axis: ax })
+  if (!(x instanceof Tensor)) throw new TensorError(op, `x must be an integer or a tensor, got ${describe(x)}`)
+  if (x.rank === 0) throw new TensorError(op, `x must be an integer or a tensor of rank ≥ 1, got a ${x.dtype}${fmtShape(x.shape)} tensor`)
+  const ax = normAxis(op, axis, x.rank)
+  if (independent || x.rank === 1) return (k) => shuffle(k, x, ax)
+  return (k) => gather(x, shuffle(k, arange(0, x.shape[ax], 1, 'int32'), 0), { axis: ax })
 }

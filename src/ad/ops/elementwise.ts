@@ -139,6 +139,22 @@ export const relu = (x: TensorLike): Tensor => bind('relu', [asTensor('relu', 'x
  * @since 0.2.0 */
 export const erf = (x: TensorLike): Tensor => bind('erf', [floatUnary('erf', x)], undefined)
 
+/**
+ * The inverse error function, as `jax.lax.erf_inv` (`jax.scipy.special.erfinv`):
+ * XLA's decomposition, M. Giles' polynomials in `w = −log1p(−x²)` — the
+ * single-precision ones evaluated in float32 arithmetic for float32 (the same
+ * function `normal` and `truncatedNormal` draw with, bit for bit; XLA's own
+ * `log1p` and fused multiply-adds may move JAX's result by an ulp or two), the
+ * double-precision ones for float64 (`erf` maps the result back to x within
+ * 2e-15·|x|). Defined on [−1, 1]: `erfInv(±1) = ±∞`, and NaN for |x| > 1, as
+ * in JAX. Its derivative is `(√π/2)·e^(erfInv(x)²)`.
+ * @example import { erf, erfInv, tensor } from 'grad-ts'
+ * console.assert(Math.abs(erfInv(tensor(0.5, 'float64')).item() - 0.4769362762044699) < 1e-15)
+ * console.assert(Math.abs(erf(erfInv(tensor(-0.9, 'float64'))).item() + 0.9) < 2e-15)
+ * console.assert(erfInv(1).item() === Infinity && Number.isNaN(erfInv(2).item()) && erfInv(0).item() === 0)
+ * @since 0.2.0 */
+export const erfInv = (x: TensorLike): Tensor => bind('erfInv', [floatUnary('erfInv', x)], undefined)
+
 // ---------------------------------------------------------------- binary
 
 /** `a + b` with broadcasting. @example import { add, tensor } from 'grad-ts'

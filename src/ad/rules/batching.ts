@@ -80,7 +80,7 @@ const keyed = <P extends 'randomBits' | 'randomSplit' | 'randomFoldIn'>(prim: P)
 export const batchRules: { readonly [P in Prim]: BatchRule<P> } = {
   neg: elementwise1('neg'), exp: elementwise1('exp'), expm1: elementwise1('expm1'), log: elementwise1('log'), log1p: elementwise1('log1p'), sqrt: elementwise1('sqrt'),
   abs: elementwise1('abs'), sign: elementwise1('sign'), sin: elementwise1('sin'), cos: elementwise1('cos'), tan: elementwise1('tan'), tanh: elementwise1('tanh'),
-  sigmoid: elementwise1('sigmoid'), relu: elementwise1('relu'), erf: elementwise1('erf'),
+  sigmoid: elementwise1('sigmoid'), relu: elementwise1('relu'), erf: elementwise1('erf'), erfInv: elementwise1('erfInv'),
   add: broadcasting('add'), sub: broadcasting('sub'), mul: broadcasting('mul'), div: broadcasting('div'), pow: broadcasting('pow'),
   maximum: broadcasting('maximum'), minimum: broadcasting('minimum'),
   equal: broadcasting('equal'), notEqual: broadcasting('notEqual'), less: broadcasting('less'), lessEqual: broadcasting('lessEqual'),

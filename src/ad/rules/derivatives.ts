@@ -86,6 +86,8 @@ const arith = {
 
 /** erf′(x) = (2/√π)·e^(−x²). */
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI)
+/** erfinv′(x) = (√π/2)·e^(erfinv(x)²), the inverse function's derivative 1/erf′(erfinv x). */
+const SQRT_PI_OVER_TWO = Math.sqrt(Math.PI) / 2
 
 const unary = {
   neg: (g: Tensor) => neg(g),
@@ -104,6 +106,7 @@ const unary = {
   sigmoid: (g: Tensor, { out }: Ctx<'sigmoid'>) => mul(g, mul(out, sub(1, out))),
   relu: (g: Tensor, { inputs: [x] }: Ctx<'relu'>) => where(greater(x, 0), g, 0),
   erf: (g: Tensor, { inputs: [x] }: Ctx<'erf'>) => mul(g, mul(TWO_OVER_SQRT_PI, exp(neg(mul(x, x))))),
+  erfInv: (g: Tensor, { out }: Ctx<'erfInv'>) => mul(g, mul(SQRT_PI_OVER_TWO, exp(mul(out, out)))),
 }
 
 /** `g` (of the reduced shape) brought back to the input's shape. */
@@ -173,7 +176,7 @@ const convRhsVjp = (g: Tensor, x: Tensor, rhs: readonly number[], p: ConvParams)
 export const vjpRules: { readonly [P in Prim]: VjpRule<P> | null } = {
   neg: unaryVjp(unary.neg), exp: unaryVjp(unary.exp), expm1: unaryVjp(unary.expm1), log: unaryVjp(unary.log), log1p: unaryVjp(unary.log1p), sqrt: unaryVjp(unary.sqrt),
   abs: unaryVjp(unary.abs), sign: null, sin: unaryVjp(unary.sin), cos: unaryVjp(unary.cos), tan: unaryVjp(unary.tan), tanh: unaryVjp(unary.tanh),
-  sigmoid: unaryVjp(unary.sigmoid), relu: unaryVjp(unary.relu), erf: unaryVjp(unary.erf),
+  sigmoid: unaryVjp(unary.sigmoid), relu: unaryVjp(unary.relu), erf: unaryVjp(unary.erf), erfInv: unaryVjp(unary.erfInv),
   add: arith.add.vjp, sub: arith.sub.vjp, mul: arith.mul.vjp, div: arith.div.vjp, pow: arith.pow.vjp, maximum: arith.maximum.vjp, minimum: arith.minimum.vjp,
   equal: null, notEqual: null, less: null, lessEqual: null, greater: null, greaterEqual: null,
   where: (g, { inputs: [c, a, b] }, i) => (i === 1 ? sumTo(where(c, g, 0), a.shape) : sumTo(where(c, 0, g), b.shape)),
@@ -213,7 +216,7 @@ export const vjpRules: { readonly [P in Prim]: VjpRule<P> | null } = {
 export const jvpRules: { readonly [P in Prim]: JvpRule<P> | null } = {
   neg: unaryJvp(unary.neg), exp: unaryJvp(unary.exp), expm1: unaryJvp(unary.expm1), log: unaryJvp(unary.log), log1p: unaryJvp(unary.log1p), sqrt: unaryJvp(unary.sqrt),
   abs: unaryJvp(unary.abs), sign: null, sin: unaryJvp(unary.sin), cos: unaryJvp(unary.cos), tan: unaryJvp(unary.tan), tanh: unaryJvp(unary.tanh),
-  sigmoid: unaryJvp(unary.sigmoid), relu: unaryJvp(unary.relu), erf: unaryJvp(unary.erf),
+  sigmoid: unaryJvp(unary.sigmoid), relu: unaryJvp(unary.relu), erf: unaryJvp(unary.erf), erfInv: unaryJvp(unary.erfInv),
   add: arith.add.jvp, sub: arith.sub.jvp, mul: arith.mul.jvp, div: arith.div.jvp, pow: arith.pow.jvp, maximum: arith.maximum.jvp, minimum: arith.minimum.jvp,
   equal: null, notEqual: null, less: null, lessEqual: null, greater: null, greaterEqual: null,
   // Each branch's tangent broadcast to the output, as the binary ops' JVPs do: the

@@ -3,15 +3,17 @@
  * `where` and casts. Each writes only into the fresh buffer it returns.
  * Loops are specialised per op (a `switch` outside the loop), so no closure is
  * called per element. Float32 results are computed in double precision and
- * rounded once on store.
+ * rounded once on store, except erfInv's, which XLA computes in float32
+ * arithmetic (`erfinv.ts`).
  */
 import { type DType, type TypedArray, alloc } from '../../core/dtype.js'
 import { type Shape, sizeOf } from '../../core/shape.js'
 import { erf } from '../../core/erf.js'
+import { erfinv32, erfinv64 } from './erfinv.js'
 import { planBroadcast } from './plan.js'
 
 /** Unary ops with a kernel. @internal */
-export type UnaryOp = 'neg' | 'exp' | 'expm1' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'sign' | 'sin' | 'cos' | 'tan' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'copy'
+export type UnaryOp = 'neg' | 'exp' | 'expm1' | 'log' | 'log1p' | 'sqrt' | 'abs' | 'sign' | 'sin' | 'cos' | 'tan' | 'tanh' | 'sigmoid' | 'relu' | 'erf' | 'erfInv' | 'copy'
 
 /** @internal */
 export const unaryKernel = (op: UnaryOp, x: TypedArray, dtype: DType): TypedArray => {
@@ -40,6 +42,8 @@ export const unaryKernel = (op: UnaryOp, x: TypedArray, dtype: DType): TypedArra
       break
     case 'relu': for (let i = 0; i < n; i++) { const v = x[i]!; o[i] = v > 0 ? v : v === v ? 0 : v } break
     case 'erf': for (let i = 0; i < n; i++) o[i] = erf(x[i]!); break
+    // float32 in float32 arithmetic (the normal sampler's erfinv, bit for bit), float64 by the double-precision branch.
+    case 'erfInv': { const e = dtype === 'float32' ? erfinv32 : erfinv64; for (let i = 0; i < n; i++) o[i] = e(x[i]!) } break
     case 'copy': o.set(x); break
   }
   return o

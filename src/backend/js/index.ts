@@ -98,7 +98,7 @@ const share: Run = ([x]) => x!
 
 const kernels: { readonly [P in Prim]: Prepare<P> } = {
   neg: unary('neg'), exp: unary('exp'), expm1: unary('expm1'), log: unary('log'), log1p: unary('log1p'), sqrt: unary('sqrt'), abs: unary('abs'),
-  sign: unary('sign'), sin: unary('sin'), cos: unary('cos'), tan: unary('tan'), tanh: unary('tanh'), sigmoid: unary('sigmoid'), relu: unary('relu'), erf: unary('erf'),
+  sign: unary('sign'), sin: unary('sin'), cos: unary('cos'), tan: unary('tan'), tanh: unary('tanh'), sigmoid: unary('sigmoid'), relu: unary('relu'), erf: unary('erf'), erfInv: unary('erfInv'),
   add: binary('add'), sub: binary('sub'), mul: binary('mul'), div: binary('div'), pow: binary('pow'), maximum: binary('maximum'), minimum: binary('minimum'),
   equal: binary('eq'), notEqual: binary('ne'), less: binary('lt'), lessEqual: binary('le'), greater: binary('gt'), greaterEqual: binary('ge'),
   where: ([c, a, b], _, out) => ([dc, da, db]) => whereKernel(dc!, c.shape, da!, a.shape, db!, b.shape, out.shape, out.dtype),
