@@ -226,7 +226,7 @@ describe.runIf(wasmAvailable)('the WebAssembly backend', () => {
   })
 })
 
-describe.runIf(wasmAvailable)('the WebAssembly backend, where and column reductions', () => {
+describe.runIf(wasmAvailable)('the WebAssembly backend, where and reductions', () => {
   it('where gives the reference backend\'s bits for every broadcast of condition, then and else', () => {
     const shapes: readonly (readonly number[])[][] = [
       [[300], [300], [300]], [[33, 70], [33, 70], []], [[1, 70], [33, 70], [33, 70]], [[33, 70], [], [33, 70]], [[33, 1], [33, 70], [70]], [[], [33, 70], [33, 70]],
@@ -243,9 +243,9 @@ describe.runIf(wasmAvailable)('the WebAssembly backend, where and column reducti
     }
   })
 
-  it('sum, max and min over leading or middle axes give the reference backend\'s bits', () => {
+  it('sum, max and min over leading, middle or last axes give the reference backend\'s bits', () => {
     for (const dtype of ['float32', 'float64'] as const) {
-      for (const [shape, axis] of [[[784, 1024], 0], [[3, 50, 7], 1], [[5, 6, 9], [0, 1]], [[129, 3], 0]] as const) {
+      for (const [shape, axis] of [[[784, 1024], 0], [[3, 50, 7], 1], [[5, 6, 9], [0, 1]], [[129, 3], 0], [[784, 1024], 1], [[128, 10], 1], [[7, 9, 33], [1, 2]]] as const) {
         const x = fromTypedArray(values(shape.reduce((p: number, d: number) => p * d, 1), 8, dtype), shape)
         for (const [name, op] of [['sum', sum], ['max', max], ['min', min]] as const) {
           const want = on('js', 1, () => op(x, { axis }).toTypedArray())
