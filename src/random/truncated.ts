@@ -62,13 +62,23 @@ export const erfBound = (bound: number, dtype: FloatDType): number => {
 
 const MIN_SUBNORMAL = { float32: 2 ** -149, float64: Number.MIN_VALUE } as const
 const MAX = { float32: f(3.4028234663852886e38), float64: Number.MAX_VALUE } as const
-// x·c with c = 2⁻ᵖ + 2⁻ᵖ⁻² (p the dtype's significand bits) lies in [0.625, 1.25) ulps of x, so x + x·c rounds to x's neighbour.
+// x·c with c = 2⁻ᵖ + 2⁻ᵖ⁻² (p the dtype's significand bits) lies in [0.625, 1.25) ulps of x, so x + x·c rounds to x's neighbour —
+// while x·c is a normal number: below TINY it would round on the subnormals' coarse grid (2.39e-38 in float32 stayed put).
 const TOWARDS = { float32: 2 ** -24 + 2 ** -26, float64: 2 ** -53 + 2 ** -55 } as const
+const TINY = { float32: 2 ** -100, float64: 2 ** -900 } as const
+/** Below FIRST (the subnormals and the first normal binade) the spacing is the smallest subnormal. */
+const FIRST = { float32: 2 ** -125, float64: 2 ** -1021 } as const
+/** Between FIRST and TINY, x is scaled (exactly) into the range where x·c is normal, stepped, and scaled back (exactly). */
+const SCALE = { float32: 2 ** 60, float64: 2 ** 200 } as const
+
+const stepUp = (x: Tensor, dt: FloatDType): Tensor => add(x, maximum(mul(abs(x), TOWARDS[dt]), scalar(MIN_SUBNORMAL[dt], dt)))
 
 /** `nextafter(x, +∞)` element-wise in x's float dtype, from ops (NaN stays NaN, +∞ stays +∞). @internal */
 export const nextUp = (x: Tensor): Tensor => {
   const dt = x.dtype as FloatDType
-  const sum = add(x, maximum(mul(abs(x), TOWARDS[dt]), scalar(MIN_SUBNORMAL[dt], dt)))
+  const size = abs(x)
+  const scaled = mul(stepUp(mul(x, SCALE[dt]), dt), 1 / SCALE[dt])
+  const sum = where(less(size, FIRST[dt]), add(x, MIN_SUBNORMAL[dt]), where(less(size, TINY[dt]), scaled, stepUp(x, dt)))
   // Up from the negative subnormal nearest zero is −0, as numpy.nextafter says: x·0 keeps x's sign.
   const stepped = where(equal(sum, 0), mul(x, 0), sum)
   return where(equal(x, -Infinity), scalar(-MAX[dt], dt), where(equal(x, Infinity), x, stepped))

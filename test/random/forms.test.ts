@@ -76,14 +76,26 @@ describe('the Random forms of the newer samplers', () => {
 })
 
 describe('the composite nextafter of truncatedNormal', () => {
-  const specials = [0, -0, Infinity, -Infinity, 2 ** -149, -(2 ** -149), 2 ** -126, -(2 ** -126), 1, -1, 2, -2, 3.4028234663852886e38, -3.4028234663852886e38]
-  test.prop([fc.array(fc.float({ noNaN: true }), { minLength: 1, maxLength: 50 })])('nextUp and nextDown are nextafter towards ±∞ in float32', (xs) => {
+  // Around the subnormals and the binades where x·2⁻²⁴ is subnormal (2.393732228442182e-38 was a float32 counterexample once).
+  const edges = (lo: number, hi: number): number[] => {
+    const out: number[] = []
+    for (let e = lo; e <= hi; e++) for (const m of [1, 1.25, 1.5, 1.9999999]) out.push(m * 2 ** e, -m * 2 ** e)
+    return out
+  }
+  const specials = [
+    0, -0, Infinity, -Infinity, 2 ** -149, -(2 ** -149), 2 ** -126, -(2 ** -126), 1, -1, 2, -2, 3.4028234663852886e38, -3.4028234663852886e38,
+    2.393732228442182e-38, -2.393732228442182e-38, ...edges(-149, -95).map(Math.fround),
+  ]
+  const specials64 = [...edges(-1074, -895), Number.MIN_VALUE, -Number.MIN_VALUE, 2 ** -1022, Number.MAX_VALUE, -Number.MAX_VALUE]
+  const tiny32 = fc.float({ noNaN: true, min: -(2 ** -95), max: 2 ** -95 })
+  const tiny64 = fc.double({ noNaN: true, min: -(2 ** -890), max: 2 ** -890 })
+  test.prop([fc.array(fc.oneof(fc.float({ noNaN: true }), tiny32), { minLength: 1, maxLength: 50 })])('nextUp and nextDown are nextafter towards ±∞ in float32', (xs) => {
     const all = [...xs, ...specials]
     expect(sameBits(values(nextUp(tensor(all, 'float32'))), all.map((x) => nextAfter(x, Infinity, 'float32')))).toBe(true)
     expect(sameBits(values(nextDown(tensor(all, 'float32'))), all.map((x) => nextAfter(x, -Infinity, 'float32')))).toBe(true)
   })
-  test.prop([fc.array(fc.double({ noNaN: true }), { minLength: 1, maxLength: 50 })])('and in float64', (xs) => {
-    const all = [...xs, ...specials, Number.MIN_VALUE, -Number.MIN_VALUE, 2 ** -1022, Number.MAX_VALUE, -Number.MAX_VALUE]
+  test.prop([fc.array(fc.oneof(fc.double({ noNaN: true }), tiny64), { minLength: 1, maxLength: 50 })])('and in float64', (xs) => {
+    const all = [...xs, ...specials, ...specials64]
     expect(sameBits(values(nextUp(tensor(all, 'float64'))), all.map((x) => nextAfter(x, Infinity, 'float64')))).toBe(true)
     expect(sameBits(values(nextDown(tensor(all, 'float64'))), all.map((x) => nextAfter(x, -Infinity, 'float64')))).toBe(true)
   })
