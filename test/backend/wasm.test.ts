@@ -12,7 +12,7 @@ import { backend } from '../../src/backend/backend.js'
 import { type WasmBackend, DEFAULT_SPLIT } from '../../src/backend/wasm/index.js'
 import {
   type Tensor, add, div, equal, fromTypedArray, getBackend, greater, greaterEqual, less, lessEqual, matmul, maximum, minimum, mul, neg, abs, sqrt, relu,
-  notEqual, random, setBackend, setThreads, sub, sum, max, min, vmap, where, conv, cast,
+  notEqual, random, setBackend, setThreads, sub, sum, max, min, vmap, where,
 } from '../../src/index.js'
 
 const before = getBackend()
@@ -162,41 +162,6 @@ describe.runIf(wasmAvailable)('the WebAssembly backend', () => {
       const want = on('js', 1, draws)
       for (const t of [1, 2, 3]) on('wasm', t, draws).forEach((d, i) => { expect(sameBits(d, want[i]!), `draw ${i} of ${n} on ${t} threads`).toBe(true); })
     }
-  })
-
-  it('convolves as im2col times the SIMD matmul: within the float32 summation bound of the reference, the same bits on 1, 2 and 3 threads', () => {
-    const cases = [
-      { x: [2, 9, 9, 5], w: [3, 3, 5, 16], o: {} },
-      { x: [4, 24, 22, 3], w: [5, 4, 3, 16], o: { strides: [2, 3], padding: 'VALID' as const } },
-      { x: [3, 8, 8, 4], w: [3, 3, 4, 16], o: { rhsDilation: 2, padding: [[1, 2], [0, 3]] as [number, number][] } },
-      { x: [2, 7, 7, 6], w: [2, 2, 6, 8], o: { lhsDilation: 2, strides: 1, padding: [[1, 1], [1, 1]] as [number, number][] } },
-      { x: [8, 40, 5], w: [7, 5, 16], o: { strides: 2 } },
-    ]
-    for (const { x: xs, w: ws, o } of cases) {
-      const X = fromTypedArray(smooth(xs.reduce((p, q) => p * q, 1), 5, 'float32'), xs)
-      const W = fromTypedArray(smooth(ws.reduce((p, q) => p * q, 1), 6, 'float32'), ws)
-      const want = on('js', 1, () => conv(X, W, o).toTypedArray())
-      // |Σ in float32 − Σ in doubles| ≤ (K + 1)·2⁻²⁴·Σ|xᵢwᵢ|, Σ|xᵢwᵢ| being the reference's conv of |x| and |w| (in float64).
-      const absConv = on('js', 1, () => conv(cast(abs(X), 'float64'), cast(abs(W), 'float64'), o).toTypedArray())
-      const K = ws.slice(0, -1).reduce((p, q) => p * q, 1)
-      const got = [1, 2, 3].map((t) => on('wasm', t, () => conv(X, W, o).toTypedArray()))
-      // The products are large enough for the WebAssembly path, which splits over the threads (the reference would not).
-      const split = on('wasm', 2, () => {
-        const b = backend() as WasmBackend
-        const before = b.parallelRuns()
-        conv(X, W, o)
-        return b.parallelRuns() - before
-      })
-      expect(split).toBeGreaterThan(0)
-      for (let i = 0; i < want.length; i++) expect(Math.abs(got[0]![i]! - want[i]!)).toBeLessThanOrEqual((K + 1) * 2 ** -24 * absConv[i]!)
-      expect(sameBits(got[1]!, got[0]!) && sameBits(got[2]!, got[0]!)).toBe(true)
-    }
-    // A non-finite filter runs on the reference, which skips padding: 0·∞ stays out of the sum.
-    const X = fromTypedArray(smooth(2 * 9 * 9 * 5, 1, 'float32'), [2, 9, 9, 5])
-    const w = smooth(3 * 3 * 5 * 16, 2, 'float32')
-    w[0] = Infinity
-    const W = fromTypedArray(w, [3, 3, 5, 16])
-    expect(sameBits(on('wasm', 2, () => conv(X, W).toTypedArray()), on('js', 1, () => conv(X, W).toTypedArray()))).toBe(true)
   })
 
   it('splits kernels over the worker threads when it has them', () => {

@@ -358,6 +358,7 @@ const conv = async (jitted: boolean, c: ConvCase, q: ConvQuantity): Promise<Conv
       compiledPullback?.dispose()
     },
     detail: () => ({ layout: 'NCHW/OIHW (its only conv layout; data laid out in setup)', timed: q === 'forward' ? 'the conv' : jitted ? 'jit(vjp, then its pullback)' : 'the pullback (vjp before the clock)' }),
+    compiles: jitted,
   }
 }
 

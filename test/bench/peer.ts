@@ -35,6 +35,8 @@ export interface Timed {
   readonly dispose: () => void
   /** Facts gathered over the last `runs` runs (the timed ones, e.g. copy time at the seam), merged into the row's detail. */
   readonly detail?: (runs: number) => Detail
+  /** Whether the first run compiles (jit): a slow row then never takes the warm-up run as a timing. */
+  readonly compiles?: boolean
 }
 
 /** A prepared MLP training loop. */

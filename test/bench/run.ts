@@ -34,8 +34,12 @@
  * conv of the conv2d rows on a shared 2-core machine, with ≈ 45 s more for its
  * first, compiling run; grad-ts-js's direct-loop conv ≈ 4 s): they warm up with
  * one run only, and outside --quick a peer is done after min-reps runs and
- * min-time seconds or once its timed runs reach 20 s, whichever comes first, so
- * each of these rows takes at most ≈ 2 minutes per slow peer.
+ * min-time seconds or, once it has one timed run, when its wall-clock time in
+ * the row — set-up, warm-up and runs, untimed parts included — reaches 20 s,
+ * whichever comes first; so a slow peer costs a row its first (compiling) run,
+ * one timed run, and more only while it is under 20 s. A peer that does not
+ * compile and whose warm-up run alone takes 20 s is timed on that run (the
+ * detail's `timedTheWarmupRun`), so it costs the row one run.
  * For the grad-ts wasm columns of both MLP rows the detail has the share of the
  * timed steps spent copying between typed arrays and the wasm memory, and the
  * bytes copied per step (a line under the table repeats them).
@@ -170,13 +174,24 @@ const round = (x: number, digits: number): number => Number(x.toFixed(digits))
 /**
  * Times prepared measurements round-robin: each round runs every peer not yet done
  * once; a peer is done after `minReps` runs and `minTime` seconds (or 1000 runs),
- * or, given `maxSeconds`, once it has a run and its runs reach that many seconds.
+ * or, given `maxSeconds`, once it has a timed run and its wall-clock time in this
+ * row reaches that many seconds — set-up (`spent`, e.g. warm-up steps made while
+ * preparing), warm-up runs and timed runs together, each run counted whole (the
+ * untimed work of a run included) — so a slow peer costs the row about
+ * `maxSeconds` plus one run. Warm-up runs after the first stop once they reach
+ * the budget, and a warm-up run that alone takes the budget is the peer's one
+ * timed run, unless the peer's first run compiles (`compiles`, jit), whose
+ * warm-up is never timed.
  */
 const interleave = async <T extends Timed>(
-  opts: Options, prepared: Map<PeerId, T>, warmup: number, failed: (id: PeerId, e: unknown) => void, maxSeconds?: number,
-): Promise<Map<PeerId, number[]>> => {
+  opts: Options, prepared: Map<PeerId, T>, warmup: number, failed: (id: PeerId, e: unknown) => void, maxSeconds?: number, spent?: ReadonlyMap<PeerId, number>,
+): Promise<{ times: Map<PeerId, number[]>; wall: Map<PeerId, number>; cold: ReadonlySet<PeerId> }> => {
   const times = new Map<PeerId, number[]>()
+  const wall = new Map<PeerId, number>()
+  const cold = new Set<PeerId>()
+  const budget = maxSeconds === undefined ? Infinity : maxSeconds * 1000
   const attempt = async (id: PeerId, t: T): Promise<number | undefined> => {
+    const t0 = performance.now()
     try {
       return await t.run()
     } catch (e) {
@@ -184,19 +199,30 @@ const interleave = async <T extends Timed>(
       prepared.delete(id)
       times.delete(id)
       return undefined
+    } finally {
+      wall.set(id, (wall.get(id) ?? 0) + performance.now() - t0)
     }
   }
   for (const [id, t] of [...prepared]) {
     times.set(id, [])
-    for (let i = 0; i < warmup && prepared.has(id); i++) await attempt(id, t)
+    wall.set(id, spent?.get(id) ?? 0)
+    for (let i = 0; i < warmup && prepared.has(id) && (i === 0 || wall.get(id)! < budget); i++) {
+      const before = wall.get(id)!
+      const ms = await attempt(id, t)
+      // A warm-up run that alone takes the whole budget is the peer's one timed run, unless that run compiled.
+      if (ms !== undefined && t.compiles !== true && wall.get(id)! - before >= budget) {
+        times.get(id)!.push(ms)
+        cold.add(id)
+      }
+    }
   }
-  const done = (ts: readonly number[]): boolean => {
+  const done = (id: PeerId, ts: readonly number[]): boolean => {
     const total = ts.reduce((s, x) => s + x, 0)
-    return ts.length >= 1000 || (ts.length >= opts.minReps && total >= opts.minTime * 1000) || (maxSeconds !== undefined && ts.length >= 1 && total >= maxSeconds * 1000)
+    return ts.length >= 1000 || (ts.length >= opts.minReps && total >= opts.minTime * 1000) || (ts.length >= 1 && wall.get(id)! >= budget)
   }
   for (;;) {
-    const pending = [...prepared].filter(([id]) => !done(times.get(id)!))
-    if (pending.length === 0) return times
+    const pending = [...prepared].filter(([id]) => !done(id, times.get(id)!))
+    if (pending.length === 0) return { times, wall, cold }
     for (const [id, t] of pending) {
       const ms = await attempt(id, t)
       if (ms !== undefined) times.get(id)!.push(ms)
@@ -213,7 +239,7 @@ interface TimingSpec<T extends Timed> {
   /** The row's value from a peer's median milliseconds. */
   readonly toValue: (ms: number) => number
   readonly warmup?: number
-  /** A peer is also done once it has a run and its timed runs reach this many seconds (slow rows). */
+  /** A peer is also done once it has a timed run and its wall-clock time in the row (set-up, warm-up and runs) reaches this many seconds (slow rows). */
   readonly maxSeconds?: number
   /** Extra detail per peer once the timing is done (cross-checks). */
   readonly after?: (prepared: ReadonlyMap<PeerId, T>) => Promise<Partial<Record<PeerId, Detail>>>
@@ -224,9 +250,12 @@ const timingRow = async <T extends Timed>(opts: Options, peers: ReadonlyMap<Peer
   const values: Row['values'] = {}
   const detail: Row['detail'] = {}
   const prepared = new Map<PeerId, T>()
+  const spent = new Map<PeerId, number>()
   for (const [pid, peer] of peers) {
+    const t0 = performance.now()
     try {
       prepared.set(pid, await spec.prepare(peer, pid))
+      spent.set(pid, performance.now() - t0)
     } catch (e) {
       if (e instanceof Unsupported) {
         values[pid] = '—'
@@ -236,12 +265,13 @@ const timingRow = async <T extends Timed>(opts: Options, peers: ReadonlyMap<Peer
   }
   const all = [...prepared.values()]
   try {
-    const times = await interleave(opts, prepared, spec.warmup ?? opts.warmup, (pid, e) => (values[pid] = `error: ${errorText(e)}`), spec.maxSeconds)
+    const { times, wall, cold } = await interleave(opts, prepared, spec.warmup ?? opts.warmup, (pid, e) => (values[pid] = `error: ${errorText(e)}`), spec.maxSeconds, spent)
     const extra = spec.after !== undefined ? await spec.after(prepared) : {}
     for (const [pid, ts] of times) {
       const ms = median(ts)
       values[pid] = spec.toValue(ms)
-      detail[pid] = { runs: ts.length, medianMs: round(ms, 3), minMs: round(Math.min(...ts), 3), ...prepared.get(pid)?.detail?.(ts.length), ...extra[pid] }
+      const budget = spec.maxSeconds === undefined ? {} : { budgetSeconds: spec.maxSeconds, wallSeconds: round(wall.get(pid)! / 1000, 1), timedTheWarmupRun: cold.has(pid) }
+      detail[pid] = { runs: ts.length, medianMs: round(ms, 3), minMs: round(Math.min(...ts), 3), ...budget, ...prepared.get(pid)?.detail?.(ts.length), ...extra[pid] }
     }
   } finally {
     for (const t of all) t.dispose()
@@ -308,7 +338,7 @@ const bernoulliRow = (opts: Options, peers: ReadonlyMap<PeerId, Peer>): Promise<
 
 /**
  * An MLP row: each peer's loss after the warm-up steps goes into its detail (`lossAfterWarmup`, full precision);
- * `slow` (the lenet row) warms up with one step and caps each peer's timed steps at `maxSeconds`.
+ * `slow` (the lenet row) warms up with one step and caps each peer's time in the row, that step included, at `maxSeconds`.
  */
 const mlpRow = (
   opts: Options, peers: ReadonlyMap<PeerId, Peer>, id: string, label: string, make: (p: Peer) => Promise<MlpRun>, slow?: { readonly maxSeconds: number },
@@ -344,7 +374,7 @@ const mlpRow = (
  */
 const CONV_TOLERANCE = 1e-4
 
-/** Slow rows (conv2d, lenet): a peer is done once its timed runs reach this many seconds, outside --quick. */
+/** Slow rows (conv2d, lenet): a peer is done once it has a timed run and its time in the row (set-up and warm-up included) reaches this many seconds, outside --quick. */
 const slowSeconds = (opts: Options): number | undefined => (opts.quick ? undefined : 20)
 
 const CONV_LABEL: Record<ConvQuantity, string> = { forward: 'forward', input: 'input VJP', filter: 'filter VJP' }

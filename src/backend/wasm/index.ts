@@ -15,19 +15,21 @@
  * - sum, max and min over contiguous axes, float32/float64 (`reduce.ts`), the
  *   same bits as the reference, split over threads by blocks of outer axes
  *   or by rows, never over the reduced axes.
+ * - float32 convolution (`conv.ts`): direct SIMD kernels, any feature group
+ *   count, split over threads by output positions.
  */
 import type { Aval } from '../../core/aval.js'
 import { type Shape, sizeOf } from '../../core/shape.js'
-import { type Args, type ParamsOf, type Prim, convDims, matmulDims } from '../../ad/primitives.js'
+import { type Args, type ParamsOf, type Prim, matmulDims } from '../../ad/primitives.js'
 import type { Backend, Buffer, Kernel } from '../backend.js'
 import { type Run, JsBuffer, copyOf, jsPrepare, matmulOperand } from '../js/index.js'
 import { erfinv32 } from '../js/erfinv.js'
-import { stridesOf, windowRows } from '../js/conv.js'
 import { planBroadcast } from '../js/plan.js'
 import { ModuleBuilder } from './emit.js'
 import { type Kind, type Lanes, type WasmBinary, type WasmUnary, binaryName, emitElementwise, unaryName, whereName } from './elementwise.js'
 import { type WasmReduce, ROW_BLOCK, emitReductions, reduceName } from './reduce.js'
 import { MR, emitGemms, gemmWorkspace } from './gemm.js'
+import { emitConvs, prepareConv } from './conv.js'
 import type { Residence } from '../js/index.js'
 import { Heap, MAX_PAGES, bytesOf } from './heap.js'
 import { type Job, Pool, poolPlatform } from './pool.js'
@@ -79,6 +81,7 @@ const build = (shared: boolean): Machine => {
   const heap = new Heap(shared)
   const mb = new ModuleBuilder({ initial: 16, maximum: MAX_PAGES, shared })
   emitGemms(mb)
+  emitConvs(mb)
   emitElementwise(mb)
   emitRandom(mb)
   emitReductions(mb)
@@ -328,88 +331,6 @@ const matmul: Prepare<'matmul'> = (mc, [a, b], f, out) => {
   }
 }
 
-/** Multiply-adds below which a convolution stays on the reference kernel. */
-const CONV_MACS = 1 << 16
-/** Bytes of one block of im2col rows: the patch matrix is built and multiplied a block at a time. */
-const PATCH_BYTES = 2 << 20
-
-/**
- * A float32 convolution with one feature group as a matrix product: the
- * patches of the input (im2col, `[N·out, window·C]`, zeros where the window
- * reads padding or a hole of lhs dilation) times the filters as a
- * `[window·C, O]` matrix, a block of rows at a time, on the SIMD matmul —
- * whose output rows are the NHWC output. Each element is summed in the
- * reference's order (window positions row-major, then channels), in float32
- * as every float32 matmul here, so it agrees with the reference within the
- * matmul bound. Padding enters as explicit zeros (as in XLA): filters with a
- * non-finite value run on the reference, which skips padding, so 0·∞ never
- * turns into a NaN the reference would not give.
- */
-const conv: Prepare<'conv'> = (mc, [a, b], p, out) => {
-  if (a.dtype !== 'float32' || b.dtype !== 'float32' || out.dtype !== 'float32' || p.featureGroupCount !== 1) return undefined
-  const d = convDims(a.shape, b.shape, p)
-  const nOut = sizeOf(d.out)
-  const nWin = sizeOf(d.window)
-  const M = d.n * nOut, K = nWin * d.c, N = d.o
-  if (M === 0 || N === 0 || K === 0 || M * N * K < CONV_MACS) return undefined
-  const nsp = d.spatial.length
-  const rows = windowRows(d.spatial, d.out, d.window, p)
-  const xStride = stridesOf(d.spatial, d.c)
-  const xBatch = sizeOf(d.spatial) * d.c
-  const block = Math.max(MR, Math.floor(PATCH_BYTES / (4 * K) / MR) * MR)
-  const fn = mc.index.get('sgemm')!
-  const ws = gemmWorkspace(4)
-  const reference_ = reference(jsPrepare('conv', [a, b], p, out))
-  return (xs) => {
-    const [X, Wt] = xs as [JsBuffer, JsBuffer]
-    const h = mc.heap
-    const rowsHere = Math.min(block, M)
-    const parts = rowsHere * N * K >= mc.parMacs ? mc.threads : 1
-    const bk = h.begin([X, Wt], M * N * 4 + rowsHere * K * 4 + 32 + parts * (ws + 16))
-    const [px, pw] = bk.inputs as [number, number]
-    const pc = bk.take(M * N * 4)
-    const pp = bk.take(rowsHere * K * 4)
-    const wss = Array.from({ length: parts }, () => bk.take(ws))
-    const mem = h.view('float32', 0, h.memory.buffer.byteLength >> 2) as Float32Array
-    const filters = mem.subarray(pw >> 2, (pw >> 2) + K * N)
-    for (let i = 0; i < filters.length; i++) if (!Number.isFinite(filters[i]!)) return reference_(xs)
-    const x0 = px >> 2, p0 = pp >> 2
-    const at = new Int32Array(nsp)
-    for (let r0 = 0; r0 < M; r0 += rowsHere) {
-      const r1 = Math.min(M, r0 + rowsHere)
-      // im2col of rows [r0, r1): row r = (batch, output position), columns (window position, channel).
-      for (let r = r0; r < r1; r++) {
-        const bIdx = Math.floor(r / nOut)
-        let q = r - bIdx * nOut
-        for (let ax = nsp - 1; ax >= 0; ax--) {
-          at[ax] = q % d.out[ax]!
-          q = Math.floor(q / d.out[ax]!)
-        }
-        let dst = p0 + (r - r0) * K
-        for (let kk = 0; kk < nWin; kk++) {
-          let rest = kk
-          let src = x0 + bIdx * xBatch
-          for (let ax = nsp - 1; ax >= 0 && src >= 0; ax--) {
-            const W = d.window[ax]!
-            const k = rest % W
-            rest = Math.floor(rest / W)
-            const i = rows[ax]![at[ax]! * W + k]!
-            src = i < 0 ? -1 : src + i * xStride[ax]!
-          }
-          if (src < 0) mem.fill(0, dst, dst + d.c)
-          else mem.copyWithin(dst, src, src + d.c)
-          dst += d.c
-        }
-      }
-      const m = r1 - r0
-      const ci = pc + r0 * N * 4
-      const cut = N >= m ? ranges(N, parts, 8).map(([j0, j1]) => [0, m, j0, j1]) : ranges(m, parts, MR).map(([i0, i1]) => [i0, i1, 0, N])
-      runJobs(mc, cut.map(([i0, i1, j0, j1], w) => ({ fn, args: [pp, pw, ci, m, K, N, 0, 0, i0!, i1!, j0!, j1!, wss[w]!] })))
-    }
-    return h.finish(pc, 'float32', M * N, resident)
-  }
-}
-
 /** The batch stride of a matmul operand of `shape` under the broadcast batch `batch`, if one stride expresses it. */
 const batchStride = (shape: Shape, batch: Shape): number | undefined => {
   const own = sizeOf(shape.slice(0, -2))
@@ -457,7 +378,7 @@ const kernels: { readonly [P in Prim]?: Prepare<P> } = {
   where,
   sum: reduction('sum'), max: reduction('max'), min: reduction('min'),
   matmul,
-  conv,
+  conv: (mc, ins, p, out) => prepareConv(mc, (jobs) => { runJobs(mc, jobs) }, ins, p, out),
   randomBits,
 }
 
