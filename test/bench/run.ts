@@ -69,6 +69,7 @@
  *   --mem-check=50          the step whose memory the last step's is compared to   [BENCH_MEM_CHECK]
  *   --mem-budget=240        seconds a peer's memory run may take (0: no limit)     [BENCH_MEM_BUDGET]
  *   --mem-jobs=2            memory runs at once                                    [BENCH_MEM_JOBS]
+ *   --mem-net=mlp           the memory run's step: mlp (MLP+dropout) or lenet       [BENCH_MEM_NET]
  *   --out=PATH              JSON output (default test-output/bench.json)           [BENCH_OUT]
  */
 import { spawn } from 'node:child_process'
@@ -103,6 +104,8 @@ interface Options {
   readonly memCheck: number
   readonly memBudget: number
   readonly memJobs: number
+  /** The memory run's training step: the MLP+dropout row's or the LeNet row's. */
+  readonly memNet: MemNet
   readonly out: string
 }
 
@@ -127,6 +130,10 @@ const num = (value: string | undefined, fallback: number): number => {
   return n
 }
 
+const MEM_NETS = ['mlp', 'lenet'] as const
+type MemNet = (typeof MEM_NETS)[number]
+const MEM_NET_LABEL: Readonly<Record<MemNet, string>> = { mlp: 'MLP+dropout', lenet: 'LeNet' }
+
 const parseOptions = (): Options => {
   const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1'
   const memSteps = num(flag('mem-steps', 'BENCH_MEM_STEPS'), quick ? 3 : 1000)
@@ -145,6 +152,7 @@ const parseOptions = (): Options => {
     memCheck: Math.min(num(flag('mem-check', 'BENCH_MEM_CHECK'), quick ? 1 : 50), Math.max(1, memSteps - 1)),
     memBudget: num(flag('mem-budget', 'BENCH_MEM_BUDGET'), quick ? 8 : 240),
     memJobs: Math.max(1, num(flag('mem-jobs', 'BENCH_MEM_JOBS'), 2)),
+    memNet: list(flag('mem-net', 'BENCH_MEM_NET'), MEM_NETS, ['mlp'])[0]!,
     out: resolve(root, flag('out', 'BENCH_OUT') ?? 'test-output/bench.json'),
   }
 }
@@ -441,12 +449,13 @@ type MemoryOutcome = MemoryResult | { readonly unsupported: string }
 
 const MARK = 'BENCH-MEMORY '
 
-/** In a child process: run the peer's MLP+dropout step `memSteps` times (or until the budget) and report memory. */
+/** In a child process: run the peer's MLP+dropout (or LeNet) step `memSteps` times (or until the budget) and report memory. */
 const memoryChild = async (opts: Options, id: PeerId): Promise<void> => {
   const peer = await loadPeer(id)
   let run: MlpRun
   try {
-    run = await peer.mlpDropout(mlpDropoutInit())
+    if (opts.memNet === 'lenet' && peer.lenet === undefined) throw new Unsupported(`${peer.name} has no convolution in this bench`)
+    run = await (opts.memNet === 'lenet' ? peer.lenet!(lenetInit()) : peer.mlpDropout(mlpDropoutInit()))
   } catch (e) {
     if (!(e instanceof Unsupported)) throw e
     process.stdout.write(MARK + JSON.stringify({ unsupported: e.message }) + '\n')
@@ -496,7 +505,7 @@ const spawnMemoryChild = (opts: Options, id: PeerId): Promise<MemoryOutcome> =>
   new Promise((done, fail) => {
     const args = [
       '--expose-gc', '--import', import.meta.resolve('tsx'), fileURLToPath(import.meta.url),
-      '--child=memory', `--peer=${id}`, `--mem-steps=${opts.memSteps}`, `--mem-check=${opts.memCheck}`, `--mem-budget=${opts.memBudget}`,
+      '--child=memory', `--peer=${id}`, `--mem-steps=${opts.memSteps}`, `--mem-check=${opts.memCheck}`, `--mem-budget=${opts.memBudget}`, `--mem-net=${opts.memNet}`,
     ]
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = '', stderr = ''
@@ -541,13 +550,13 @@ const MEMORY_ORDER: readonly PeerId[] = ['grad-ts-js', 'tfjs-cpu', 'tfjs-wasm', 
 const MiB = 2 ** 20
 
 const memoryRows = async (opts: Options): Promise<Row[]> => {
-  process.stdout.write(`  memory: ${opts.memSteps} MLP+dropout steps per peer (budget ${opts.memBudget || '∞'} s), ${opts.memJobs} at a time …`)
+  process.stdout.write(`  memory: ${opts.memSteps} ${MEM_NET_LABEL[opts.memNet]} steps per peer (budget ${opts.memBudget || '∞'} s), ${opts.memJobs} at a time …`)
   const order = MEMORY_ORDER.filter((p) => opts.peers.includes(p))
   const outcomes = await pool(order, opts.memJobs, (id) => spawnMemoryChild(opts, id).catch((e: unknown) => errorText(e)))
   const results = new Map(order.map((id, i) => [id, outcomes[i]!]))
   process.stdout.write(' done\n')
   const row = (id: string, label: string, unit = 'MiB', noRatio = true, higherIsBetter = false): Row => ({ id, label, unit, higherIsBetter, noRatio, values: {}, detail: {} })
-  const peak = row('peak-rss', 'peak RSS, MLP+dropout steps', 'MiB', false)
+  const peak = row('peak-rss', `peak RSS, ${MEM_NET_LABEL[opts.memNet]} steps`, 'MiB', false)
   const rss = row('rss-growth', `RSS after GC, step ${opts.memCheck} → last`)
   const live = row('live-growth', `V8 heap+external, step ${opts.memCheck} → last`)
   const wasm = row('wasm-growth', `grad-ts wasm memory, step ${opts.memCheck} → last`)

@@ -14,7 +14,7 @@
  *   reference and JAX, split over threads by counter ranges;
  * - sum, max and min over contiguous axes, float32/float64 (`reduce.ts`), the
  *   same bits as the reference, split over threads by blocks of outer axes
- *   or by rows, never over the reduced axes.
+ *   or by rows, never over the reduced axes;
  * - float32 convolution (`conv.ts`): direct SIMD kernels, any feature group
  *   count, split over threads by output positions.
  */
