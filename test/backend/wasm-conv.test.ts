@@ -11,31 +11,16 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import { on, sameBits } from './switch.js'
 import { backend } from '../../src/backend/backend.js'
-import { type WasmBackend, DEFAULT_SPLIT } from '../../src/backend/wasm/index.js'
+import type { WasmBackend } from '../../src/backend/wasm/index.js'
 import { directTile } from '../../src/backend/wasm/conv.js'
 import { type ConvOptions, type Tensor, abs, cast, conv, fromTypedArray, getBackend, setBackend, setThreads, vjp, vmap } from '../../src/index.js'
 
 const before = getBackend()
 const wasmAvailable = before.simd
 
-/** Runs `f` on the named backend and thread count (every kernel split however small), then restores the suite's. */
-const on = <T>(name: 'js' | 'wasm', threads: number, f: () => T): T => {
-  const was = getBackend()
-  setBackend(name)
-  setThreads(threads)
-  const w = name === 'wasm' ? (backend() as WasmBackend) : undefined
-  w?.splitAbove(1, 1)
-  try {
-    return f()
-  } finally {
-    w?.splitAbove(DEFAULT_SPLIT.elements, DEFAULT_SPLIT.macs)
-    setBackend(was.name)
-    setThreads(was.threads)
-  }
-}
 
-const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => Object.is(x, b[i]))
 
 const smooth = (n: number, seed: number): Float32Array => {
   const out = new Float32Array(n)

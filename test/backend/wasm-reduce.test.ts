@@ -7,8 +7,9 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import { on, sameBits } from './switch.js'
 import { backend } from '../../src/backend/backend.js'
-import { type WasmBackend, DEFAULT_SPLIT } from '../../src/backend/wasm/index.js'
+import type { WasmBackend } from '../../src/backend/wasm/index.js'
 import { type Tensor, fromTypedArray, getBackend, max, min, setBackend, setThreads, sum } from '../../src/index.js'
 
 const before = getBackend()
@@ -16,23 +17,7 @@ type DT = 'float32' | 'float64'
 type Op = 'sum' | 'max' | 'min'
 const OPS = { sum, max, min } as const
 
-/** Runs `f` on the named backend and thread count, every kernel split over the threads, then restores the suite's. */
-const on = <T>(name: 'js' | 'wasm', threads: number, f: () => T): T => {
-  const was = getBackend()
-  setBackend(name)
-  setThreads(threads)
-  const w = name === 'wasm' ? (backend() as WasmBackend) : undefined
-  w?.splitAbove(1, 1)
-  try {
-    return f()
-  } finally {
-    w?.splitAbove(DEFAULT_SPLIT.elements, DEFAULT_SPLIT.macs)
-    setBackend(was.name)
-    setThreads(was.threads)
-  }
-}
 
-const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => Object.is(x, b[i]))
 
 const SPECIALS = [0, -0, NaN, Infinity, -Infinity, 1e-40, 2 ** -149, 3e38, -3e38, 1, -1]
 

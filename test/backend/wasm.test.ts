@@ -8,8 +8,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import { on, sameBits } from './switch.js'
 import { backend } from '../../src/backend/backend.js'
-import { type WasmBackend, DEFAULT_SPLIT } from '../../src/backend/wasm/index.js'
+import type { WasmBackend } from '../../src/backend/wasm/index.js'
 import {
   type Tensor, add, div, equal, fromTypedArray, getBackend, greater, greaterEqual, less, lessEqual, matmul, maximum, minimum, mul, neg, abs, sqrt, relu,
   notEqual, random, setBackend, setThreads, sub, sum, max, min, vmap, where,
@@ -18,23 +19,7 @@ import {
 const before = getBackend()
 const wasmAvailable = before.simd
 
-/** Runs `f` on the named backend and thread count, then restores the suite's. */
-const on = <T>(name: 'js' | 'wasm', threads: number, f: () => T): T => {
-  const was = getBackend()
-  setBackend(name)
-  setThreads(threads)
-  const w = name === 'wasm' ? (backend() as WasmBackend) : undefined
-  w?.splitAbove(1, 1)
-  try {
-    return f()
-  } finally {
-    w?.splitAbove(DEFAULT_SPLIT.elements, DEFAULT_SPLIT.macs)
-    setBackend(was.name)
-    setThreads(was.threads)
-  }
-}
 
-const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>): boolean => a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => Object.is(x, b[i]))
 
 /** Deterministic values with every kind of float32 the kernels can meet. */
 const values = (n: number, seed: number, dtype: 'float32' | 'float64' = 'float32'): Float32Array | Float64Array => {
