@@ -420,7 +420,14 @@ export type ScheduleConfig =
   | JoinSchedule
 /** The JSON of a {@link ScheduleConfig}. @since 0.2.0 */
 export type ScheduleConfigOutput =
-  | { readonly [K in Exclude<keyof typeof scheduleMembers, 'join'>]: t.OutputOf<(typeof scheduleMembers)[K]> }[Exclude<keyof typeof scheduleMembers, 'join'>]
+  | t.OutputOf<typeof ConstantSchedule>
+  | t.OutputOf<typeof ExponentialDecaySchedule>
+  | t.OutputOf<typeof InverseTimeSchedule>
+  | t.OutputOf<typeof MomentumRampSchedule>
+  | t.OutputOf<typeof LinearSchedule>
+  | t.OutputOf<typeof CosineDecaySchedule>
+  | t.OutputOf<typeof WarmupCosineDecaySchedule>
+  | t.OutputOf<typeof PiecewiseConstantSchedule>
   | JoinScheduleOutput
 
 /**

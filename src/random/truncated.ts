@@ -124,7 +124,7 @@ const boundTensor = (op: string, name: 'lower' | 'upper', v: unknown, dtype: Flo
  * console.assert(y.toTypedArray().every((v, i) => (i % 2 === 0 ? v > 0 && v < 1 : v > 2 && v < 3)))
  * @since 0.2.0
  */
-export const truncatedNormal = (k: Key, lower: Bound, upper: Bound, shape?: readonly number[], dtype: FloatDType = 'float32'): Tensor =>
+export const truncatedNormal = (k: Key, lower: number | Tensor, upper: number | Tensor, shape?: readonly number[], dtype: FloatDType = 'float32'): Tensor =>
   truncatedNormalPlan('truncatedNormal', lower, upper, shape, dtype)(consume('truncatedNormal', k))
 
 /** {@link truncatedNormal}'s arguments checked under the name `op`: the sampler of a consumed key. @internal */
