@@ -31,7 +31,7 @@ export interface ShapeArbOptions {
   readonly minDim?: number
   /** Default 5. */
   readonly maxDim?: number
-  /** Caps the number of elements (dimensions are clamped, never below `minDim`); default no cap. */
+  /** Caps the number of elements, and the product of the non-zero dimensions (dimensions are clamped, never below `minDim`); default no cap. */
   readonly maxSize?: number
 }
 
@@ -45,7 +45,7 @@ const ints = (min: number, max: number) => fc.integer({ min, max })
  * @example
  * import fc from 'fast-check'
  * import { shapeArb } from 'grad-ts/laws'
- * fc.assert(fc.property(shapeArb({ maxRank: 3, maxSize: 24 }), (s) => s.length <= 3 && s.reduce((a, b) => a * b, 1) <= 24))
+ * fc.assert(fc.property(shapeArb({ maxRank: 3, maxSize: 24 }), (s) => s.length <= 3 && s.reduce((a, b) => a * Math.max(b, 1), 1) <= 24))
  * @since 0.1.0
  */
 export const shapeArb = (options: ShapeArbOptions = {}): fc.Arbitrary<Shape> => {
@@ -60,13 +60,15 @@ export const shapeArb = (options: ShapeArbOptions = {}): fc.Arbitrary<Shape> => 
   return ints(minRank, maxRank)
     .chain((rank) => fc.array(dim, { minLength: rank, maxLength: rank }))
     .map((dims) => {
-      // Clamp left to right so the size stays within maxSize, leaving room for the dimensions still to come.
+      // Clamp left to right so the size stays within maxSize, leaving room for the dimensions still to come. A 0 does not
+      // lift the bound on the others: their product stays within maxSize too, so the shapes that drop it (a broadcast
+      // operand without the leading 0, a slice along it) stay small.
       let size = 1
       return Object.freeze(
         dims.map((d, i) => {
-          const room = size === 0 ? Infinity : Math.floor(maxSize / (size * floor ** (dims.length - i - 1)))
+          const room = Math.floor(maxSize / (size * floor ** (dims.length - i - 1)))
           const dim = Math.max(minDim, Math.min(d, room))
-          size *= dim
+          size *= Math.max(dim, 1)
           return dim
         }),
       )

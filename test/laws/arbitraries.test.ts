@@ -20,6 +20,12 @@ describe('shape arbitraries', () => {
     fc.assert(fc.property(broadcastShapesArb(3), ([a, b, c]) => broadcastShapes(broadcastShapes(a!, b!), c!).length <= 4), RUNS)
   })
 
+  it('maxSize bounds every operand, also one that drops a 0 of the common shape ([0, 4, 4, 4] once gave a [4, 4, 4] operand under maxSize 24)', () => {
+    const nonZero = (s: readonly number[]): number => s.reduce((a, d) => a * Math.max(d, 1), 1)
+    fc.assert(fc.property(shapeArb({ maxSize: 24 }), (s) => nonZero(s) <= 24), { numRuns: 2000 })
+    fc.assert(fc.property(broadcastShapesArb(3, { maxRank: 4, maxDim: 4, maxSize: 24 }), (ss) => ss.every((s) => sizeOf(s) <= 24)), { numRuns: 2000 })
+  })
+
   it('matmulCaseArb draws operands matmul accepts, with the flags asked for', () => {
     fc.assert(fc.property(matmulCaseArb(), (c) => matmul(zeros(c.a), zeros(c.b), c).rank >= 0), RUNS)
     fc.assert(fc.property(matmulCaseArb({ transposeA: true, transposeB: false, vectors: false }), (c) => c.transposeA && !c.transposeB && c.a.length >= 2), RUNS)
