@@ -254,6 +254,21 @@ const timedWith = (name: string, config: Config, prepare: () => () => void, opti
   }
 }
 
+/** A train step that draws from a fresh key each run (the dropout MLP's, LeNet's): the key before the clock, its loss kept. */
+interface KeyedStep { readonly nextKey: () => random.Key; readonly step: (k: random.Key) => number }
+
+/** Times a keyed step: its key drawn untimed before each run, one untimed step to settle after another wasm peer's. */
+const keyedStepRun = (name: string, config: Config, make: () => KeyedStep): Promise<MlpRun> => {
+  let last = NaN
+  let k: random.Key | undefined
+  let m: KeyedStep | undefined
+  const t = timedWith(name, config, () => {
+    m = make()
+    return () => (last = m!.step(k!))
+  }, { before: () => (k = m!.nextKey()), settle: () => m!.step(m!.nextKey()) })
+  return Promise.resolve({ ...t, loss: () => Promise.resolve(last) })
+}
+
 const peer = (name: string, config: Config): Peer => ({
   name,
   matmul: (c: MatmulCase, a, fresh) => {
@@ -293,16 +308,7 @@ const peer = (name: string, config: Config): Peer => ({
     }, { settle: () => step!() })
     return Promise.resolve({ ...t, loss: () => Promise.resolve(last) })
   },
-  mlpDropout: (init: MlpDropoutInit): Promise<MlpRun> => {
-    let last = NaN
-    let k: random.Key | undefined
-    let m: ReturnType<typeof makeMlpDropoutStep> | undefined
-    const t = timedWith(name, config, () => {
-      m = makeMlpDropoutStep(init)
-      return () => (last = m!.step(k!))
-    }, { before: () => (k = m!.nextKey()), settle: () => m!.step(m!.nextKey()) })
-    return Promise.resolve({ ...t, loss: () => Promise.resolve(last) })
-  },
+  mlpDropout: (init: MlpDropoutInit): Promise<MlpRun> => keyedStepRun(name, config, () => makeMlpDropoutStep(init)),
   perExample: (c: PerExampleCase, how: 'vmap' | 'loop'): Promise<Timed> =>
     Promise.resolve(timedWith(name, config, () => {
       const params = { w: c.weights.map((w, l) => fromTypedArray(w, [c.sizes[l]!, c.sizes[l + 1]!])), b: c.biases.map((b) => fromTypedArray(b)) }
@@ -338,16 +344,7 @@ const peer = (name: string, config: Config): Peer => ({
       },
     })
   },
-  lenet: (init: LenetInit): Promise<MlpRun> => {
-    let last = NaN
-    let k: random.Key | undefined
-    let m: ReturnType<typeof makeLenetStep> | undefined
-    const t = timedWith(name, config, () => {
-      m = makeLenetStep(init)
-      return () => (last = m!.step(k!))
-    }, { before: () => (k = m!.nextKey()), settle: () => m!.step(m!.nextKey()) })
-    return Promise.resolve({ ...t, loss: () => Promise.resolve(last) })
-  },
+  lenet: (init: LenetInit): Promise<MlpRun> => keyedStepRun(name, config, () => makeLenetStep(init)),
   wasmMemoryBytes: () => (config.backend === 'wasm' ? wasmBackend()?.memoryBytes() : undefined),
 })
 
